@@ -1,0 +1,96 @@
+package io.whisulbridge.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every knob of the service. The root prefix is empty on purpose: the operator interface is a fixed set of
+ * environment variables ({@code WHISUL_POLL_INTERVAL}, {@code BRIDGE_MAX_IN_FLIGHT}, ...), and SmallRye maps
+ * {@code WHISUL_POLL_INTERVAL} onto {@code whisul.poll-interval} only when the property has exactly that name.
+ */
+@ConfigMapping(prefix = "")
+public interface BridgeConfig {
+
+    Whisul whisul();
+
+    Bridge bridge();
+
+    interface Whisul {
+        @WithDefault("https://whisul.com/api")
+        String baseUrl();
+
+        /** Absent means the service cannot work; start-up fails with a clear message. */
+        Optional<String> apiKey();
+
+        @WithDefault("5s")
+        Duration pollInitialDelay();
+
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        @WithDefault("10s")
+        Duration pollMaxInterval();
+
+        /** Share of each poll delay drawn at random, above the computed interval, so jobs do not poll in lockstep. */
+        @WithDefault("0.2")
+        double pollJitter();
+
+        @WithDefault("10m")
+        Duration jobMaxWait();
+
+        @WithDefault("30s")
+        Duration requestTimeout();
+
+        /** Consecutive transient errors (429, 5xx, timeouts, resets) one job may see before it fails. */
+        @WithDefault("8")
+        int maxRetries();
+
+        @WithDefault("1s")
+        Duration retryInitialBackoff();
+
+        @WithDefault("60s")
+        Duration retryMaxBackoff();
+
+        @WithDefault("100")
+        int maxConnections();
+
+        @WithDefault("30s")
+        Duration authRecheckInterval();
+    }
+
+    interface Bridge {
+        @WithDefault("1000")
+        int maxInFlight();
+
+        @WithDefault("2000")
+        int maxPromptLength();
+
+        @WithDefault("4096")
+        int maxMetadataBytes();
+
+        /** How long an outcome publish is retried after the broker refused it, between attempts. */
+        @WithDefault("5s")
+        Duration publishRetryBackoff();
+
+        Topics topics();
+    }
+
+    interface Topics {
+        @WithDefault("song-prompts")
+        String prompts();
+
+        @WithDefault("songs")
+        String songs();
+
+        @WithDefault("song-failures")
+        String failures();
+
+        @WithName("dead-letter")
+        @WithDefault("song-prompts-dlq")
+        String deadLetter();
+    }
+}
