@@ -72,6 +72,16 @@ public interface BridgeConfig {
         @WithDefault("4096")
         int maxMetadataBytes();
 
+        @WithDefault("whisul-bridge")
+        String consumerGroup();
+
+        /**
+         * Age after which the throttled commit strategy declares a record stuck and the channel unhealthy. A record
+         * legitimately waits for its whole job, so this must exceed the job deadline plus the submit retry budget.
+         */
+        @WithDefault("1800000")
+        long unprocessedRecordMaxAgeMs();
+
         /** How long an outcome publish is retried after the broker refused it, between attempts. */
         @WithDefault("5s")
         Duration publishRetryBackoff();
