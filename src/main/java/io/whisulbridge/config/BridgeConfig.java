@@ -35,7 +35,11 @@ public interface BridgeConfig {
         @WithDefault("10s")
         Duration pollMaxInterval();
 
-        /** Share of each poll delay drawn at random, above the computed interval, so jobs do not poll in lockstep. */
+        /** Each poll interval is this many times the previous one, until {@code poll-max-interval}. */
+        @WithDefault("1.5")
+        double pollBackoffFactor();
+
+        /** Each poll delay moves by up to this share of itself, at random, so jobs do not poll in lockstep. */
         @WithDefault("0.2")
         double pollJitter();
 
@@ -52,7 +56,8 @@ public interface BridgeConfig {
         @WithDefault("1s")
         Duration retryInitialBackoff();
 
-        @WithDefault("60s")
+        /** Also caps how long a {@code Retry-After} from Whisul is honoured. */
+        @WithDefault("30s")
         Duration retryMaxBackoff();
 
         @WithDefault("100")

@@ -1,0 +1,29 @@
+package io.whisulbridge.client;
+
+import java.time.Duration;
+
+/** What a {@code GET /jobs/{id}} came to. */
+public sealed interface PollResponse {
+
+    /** Still going. {@code status} is kept because Whisul may invent states we do not know yet. */
+    record Running(String status) implements PollResponse {
+        public boolean knownStatus() {
+            return "running".equals(status);
+        }
+    }
+
+    record Completed(CompletedJob job) implements PollResponse {
+    }
+
+    record Failed(String error) implements PollResponse {
+    }
+
+    record NotFound() implements PollResponse {
+    }
+
+    record Unauthorized(int status) implements PollResponse {
+    }
+
+    record Transient(String description, Duration retryAfter) implements PollResponse {
+    }
+}

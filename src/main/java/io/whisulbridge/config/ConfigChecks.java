@@ -1,0 +1,70 @@
+package io.whisulbridge.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Refuses to start on configuration that would fail later and less clearly. */
+public final class ConfigChecks {
+
+    private ConfigChecks() {
+    }
+
+    public static void requireValid(BridgeConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("whisul-bridge cannot start: " + String.join("; ", problems));
+        }
+    }
+
+    public static List<String> problems(BridgeConfig config) {
+        List<String> problems = new ArrayList<>();
+        BridgeConfig.Whisul whisul = config.whisul();
+        if (whisul.apiKey().map(String::isBlank).orElse(true)) {
+            problems.add("WHISUL_API_KEY is not set (the Whisul API key, sent as a Bearer token)");
+        }
+        if (!isHttpUrl(whisul.baseUrl())) {
+            problems.add("WHISUL_BASE_URL must be an absolute http(s) URL, was '" + whisul.baseUrl() + "'");
+        }
+        if (!positive(whisul.pollInterval()) || whisul.pollMaxInterval().compareTo(whisul.pollInterval()) < 0) {
+            problems.add("WHISUL_POLL_INTERVAL must be positive and not above WHISUL_POLL_MAX_INTERVAL");
+        }
+        if (!positive(whisul.jobMaxWait()) || !positive(whisul.requestTimeout())) {
+            problems.add("WHISUL_JOB_MAX_WAIT and WHISUL_REQUEST_TIMEOUT must be positive");
+        }
+        if (config.bridge().maxInFlight() < 1 || config.bridge().maxPromptLength() < 1) {
+            problems.add("BRIDGE_MAX_IN_FLIGHT and BRIDGE_MAX_PROMPT_LENGTH must be at least 1");
+        }
+        Duration longest = longestRecordWait(config);
+        if (config.bridge().unprocessedRecordMaxAgeMs() > 0
+                && Duration.ofMillis(config.bridge().unprocessedRecordMaxAgeMs()).compareTo(longest) < 0) {
+            problems.add("BRIDGE_UNPROCESSED_RECORD_MAX_AGE_MS (" + config.bridge().unprocessedRecordMaxAgeMs()
+                    + ") is below the longest time a record legitimately waits for its outcome (" + longest.toMillis()
+                    + " ms: submit retries, WHISUL_JOB_MAX_WAIT and poll retries); the consumer would be declared stuck");
+        }
+        return problems;
+    }
+
+    /** Submit retries, the polling deadline plus a retry budget past it, and one publish backoff. */
+    static Duration longestRecordWait(BridgeConfig config) {
+        BridgeConfig.Whisul whisul = config.whisul();
+        Duration perRetry = whisul.retryMaxBackoff().plus(whisul.requestTimeout()).plusSeconds(1);
+        Duration retries = perRetry.multipliedBy(whisul.maxRetries() + 1L);
+        return retries.multipliedBy(2).plus(whisul.jobMaxWait()).plus(whisul.pollMaxInterval())
+                .plus(config.bridge().publishRetryBackoff());
+    }
+
+    private static boolean positive(Duration duration) {
+        return !duration.isNegative() && !duration.isZero();
+    }
+
+    private static boolean isHttpUrl(String url) {
+        try {
+            URI uri = URI.create(url);
+            return uri.getHost() != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()));
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+}

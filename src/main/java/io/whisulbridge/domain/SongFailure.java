@@ -1,0 +1,15 @@
+package io.whisulbridge.domain;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+
+public record SongFailure(
+        @JsonProperty("request_id") String requestId,
+        @JsonProperty("job_id") String jobId,
+        @JsonProperty("prompt") String prompt,
+        @JsonProperty("reason") FailureReason reason,
+        @JsonProperty("error") String error,
+        @JsonProperty("attempts") int attempts,
+        @JsonProperty("failed_at") String failedAt,
+        @JsonProperty("metadata") JsonNode metadata) {
+}

@@ -1,0 +1,61 @@
+package io.whisulbridge.emulator;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A point-in-time copy of what the emulator has seen since start or the last reset. Counters are read one by
+ * one without a global lock, so under load two fields may be a few requests apart.
+ */
+public record EmulatorStats(
+        Instant since,
+        long totalRequests,
+        Map<String, Map<Integer, Long>> requestsByEndpoint,
+        long jobsCreated,
+        long jobsCompleted,
+        long jobsFailed,
+        long jobsExpired,
+        int runningJobs,
+        int peakRunningJobs,
+        int retainedJobs,
+        Map<String, Long> submissionsByPrompt,
+        long untrackedSubmissions,
+        Map<String, Long> pollsByJob,
+        long totalPolls,
+        long rateLimitRejections,
+        long injectedRateLimits,
+        long injectedServerErrors,
+        long slowResponses,
+        long assetsRendered) {
+
+    public static final String GENERATE = "POST /api/generate";
+    public static final String JOB = "GET /api/jobs/{id}";
+    public static final String AUDIO = "GET /assets/{id}.wav";
+    public static final String COVER = "GET /assets/{id}.png";
+    public static final String ADMIN = "/_emulator";
+    public static final String OTHER = "other";
+
+    public EmulatorStats {
+        requestsByEndpoint = Map.copyOf(requestsByEndpoint);
+        submissionsByPrompt = Map.copyOf(submissionsByPrompt);
+        pollsByJob = Map.copyOf(pollsByJob);
+    }
+
+    /** Accepted submissions (jobs created) for exactly this prompt. */
+    public long submissions(String prompt) {
+        return submissionsByPrompt.getOrDefault(prompt, 0L);
+    }
+
+    /** Authenticated polls of this job, whatever they were answered with. */
+    public long polls(String jobId) {
+        return pollsByJob.getOrDefault(jobId, 0L);
+    }
+
+    public long requests(String endpoint, int status) {
+        return requestsByEndpoint.getOrDefault(endpoint, Map.of()).getOrDefault(status, 0L);
+    }
+
+    public long requests(String endpoint) {
+        return requestsByEndpoint.getOrDefault(endpoint, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+    }
+}

@@ -1,0 +1,100 @@
+package io.whisulbridge.polling;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.whisulbridge.client.ApiKeyGate;
+import io.whisulbridge.client.PollResponse;
+import io.whisulbridge.client.SubmitResponse;
+import io.whisulbridge.client.WhisulClient;
+import io.whisulbridge.config.BridgeConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * Drives a {@link Job} through Whisul: a submit loop, then the poll stream. Each loop is a Mutiny repetition of
+ * "wait for the job's turn, make one call, let {@link JobPolicy} decide", so a job costs a timer while it sleeps.
+ */
+@ApplicationScoped
+public class JobDriver {
+
+    private static final Logger LOG = Logger.getLogger(JobDriver.class);
+
+    private final WhisulClient whisul;
+    private final ApiKeyGate keyGate;
+    private final Delays delays;
+    private final JobPolicy policy;
+
+    public JobDriver(WhisulClient whisul, ApiKeyGate keyGate, Delays delays, BridgeConfig config) {
+        this.whisul = whisul;
+        this.keyGate = keyGate;
+        this.delays = delays;
+        BridgeConfig.Whisul settings = config.whisul();
+        this.policy = new JobPolicy(
+                new PollSchedule(settings.pollInitialDelay(), settings.pollInterval(), settings.pollMaxInterval(),
+                        settings.pollBackoffFactor(), settings.pollJitter()),
+                new RetryBackoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
+                settings.jobMaxWait(), settings.maxRetries(), () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** Ends with the job accepted (now polling) or done (rejected, or out of retries). */
+    public Uni<Job> submit(Job job) {
+        return repeatWhile(job, Job.Phase.SUBMITTING, this::submitOnce);
+    }
+
+    /** The backoff poll stream: ends with the job done, whatever Whisul says. */
+    public Uni<Job> pollUntilDone(Job job) {
+        return repeatWhile(job, Job.Phase.POLLING, this::pollOnce);
+    }
+
+    private Uni<Job> repeatWhile(Job job, Job.Phase phase, Function<Job, Uni<Job>> call) {
+        if (job.phase() != phase) {
+            return Uni.createFrom().item(job);
+        }
+        return Multi.createBy().repeating().uni(() -> awaitTurn(job).chain(() -> call.apply(job)))
+                .whilst(current -> current.phase() == phase)
+                .collect().last()
+                .replaceWith(job);
+    }
+
+    private Uni<Void> awaitTurn(Job job) {
+        if (job.waitingForKey()) {
+            return keyGate.awaitValidKey().invoke(job::keyRestored);
+        }
+        return delays.sleep(job.nextDelay());
+    }
+
+    private Uni<Job> submitOnce(Job job) {
+        return whisul.submit(job.event().prompt()).map(answer -> {
+            policy.onSubmit(job, answer, Instant.now());
+            if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
+                keyGate.rejected(unauthorized.status());
+            } else if (answer instanceof SubmitResponse.Accepted) {
+                LOG.debugf("request %s accepted as Whisul job %s", job.requestId(), job.jobId());
+            } else if (answer instanceof SubmitResponse.Transient error && !job.isDone()) {
+                LOG.debugf("request %s: submit failed (%s), retry %d in %s", job.requestId(), error.description(),
+                        job.consecutiveErrors(), job.nextDelay());
+            }
+            return job;
+        });
+    }
+
+    private Uni<Job> pollOnce(Job job) {
+        return whisul.poll(job.jobId()).map(answer -> {
+            policy.onPoll(job, answer, Instant.now());
+            if (answer instanceof PollResponse.Unauthorized unauthorized) {
+                keyGate.rejected(unauthorized.status());
+            } else if (answer instanceof PollResponse.Running running && !running.knownStatus()) {
+                LOG.warnf("request %s: Whisul job %s has unknown status '%s'; treating it as still running",
+                        job.requestId(), job.jobId(), running.status());
+            } else if (answer instanceof PollResponse.Transient error && !job.isDone()) {
+                LOG.debugf("request %s: poll of %s failed (%s), retry %d in %s", job.requestId(), job.jobId(),
+                        error.description(), job.consecutiveErrors(), job.nextDelay());
+            }
+            return job;
+        });
+    }
+}

@@ -1,0 +1,104 @@
+package io.whisulbridge.polling;
+
+import io.whisulbridge.client.CompletedJob;
+import io.whisulbridge.client.PollResponse;
+import io.whisulbridge.client.SubmitResponse;
+import io.whisulbridge.domain.FailureReason;
+import io.whisulbridge.domain.Outcome;
+import io.whisulbridge.domain.PromptEvent;
+import io.whisulbridge.domain.SongFailure;
+import io.whisulbridge.domain.SongResult;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.DoubleSupplier;
+
+/** Every decision about a job after a Whisul answer, as plain code: no I/O, no clock, no randomness of its own. */
+public final class JobPolicy {
+
+    private final PollSchedule schedule;
+    private final RetryBackoff backoff;
+    private final Duration maxWait;
+    private final int maxRetries;
+    private final DoubleSupplier random;
+
+    public JobPolicy(PollSchedule schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
+        this.schedule = schedule;
+        this.backoff = backoff;
+        this.maxWait = maxWait;
+        this.maxRetries = maxRetries;
+        this.random = random;
+    }
+
+    public void onSubmit(Job job, SubmitResponse response, Instant now) {
+        job.callMade();
+        if (response instanceof SubmitResponse.Accepted accepted) {
+            job.accepted(accepted.jobId(), now.plus(maxWait), schedule.firstPoll());
+        } else if (response instanceof SubmitResponse.Rejected rejected) {
+            fail(job, FailureReason.INVALID_PROMPT, "Whisul rejected the prompt: " + rejected.message(), now);
+        } else if (response instanceof SubmitResponse.Unauthorized) {
+            job.keyRejected();
+        } else if (response instanceof SubmitResponse.Transient error) {
+            retryOrGiveUp(job, error.description(), error.retryAfter(), Duration.ZERO, now);
+        }
+    }
+
+    public void onPoll(Job job, PollResponse response, Instant now) {
+        job.callMade();
+        if (response instanceof PollResponse.Unauthorized) {
+            job.keyRejected();
+        } else if (response instanceof PollResponse.Transient error) {
+            retryOrGiveUp(job, error.description(), error.retryAfter(), schedule.interval(), now);
+        } else {
+            job.pollMade();
+            job.answered();
+            decide(job, response, now);
+        }
+    }
+
+    private void decide(Job job, PollResponse answer, Instant now) {
+        if (answer instanceof PollResponse.Completed completed) {
+            job.finish(new Outcome.Song(songResult(job, completed.job())));
+        } else if (answer instanceof PollResponse.Failed failed) {
+            fail(job, FailureReason.GENERATION_FAILED, failed.error(), now);
+        } else if (answer instanceof PollResponse.NotFound) {
+            fail(job, FailureReason.JOB_EXPIRED, "Whisul no longer knows job " + job.jobId() + " (HTTP 404)", now);
+        } else if (answer instanceof PollResponse.Running running && !now.isBefore(job.deadline())) {
+            fail(job, FailureReason.TIMED_OUT, "job " + job.jobId() + " was still " + running.status()
+                    + " after " + maxWait + " (" + job.polls() + " polls)", now);
+        } else {
+            job.retryIn(nextPollDelay(job, now));
+        }
+    }
+
+    /** The next poll comes by the schedule, but no later than the deadline and never sooner than the interval. */
+    private Duration nextPollDelay(Job job, Instant now) {
+        Duration scheduled = schedule.afterPoll(job.polls(), random);
+        Duration untilDeadline = Duration.between(now, job.deadline());
+        Duration capped = scheduled.compareTo(untilDeadline) > 0 ? untilDeadline : scheduled;
+        return capped.compareTo(schedule.interval()) < 0 ? schedule.interval() : capped;
+    }
+
+    private void retryOrGiveUp(Job job, String error, Duration retryAfter, Duration floor, Instant now) {
+        job.transientError(error);
+        if (job.consecutiveErrors() > maxRetries) {
+            fail(job, FailureReason.RETRIES_EXHAUSTED, job.consecutiveErrors() + " transient errors in a row, last: " + error, now);
+            return;
+        }
+        Duration delay = backoff.delay(job.consecutiveErrors(), retryAfter, random);
+        job.retryIn(delay.compareTo(floor) < 0 ? floor : delay);
+    }
+
+    private static void fail(Job job, FailureReason reason, String error, Instant now) {
+        PromptEvent event = job.event();
+        job.finish(new Outcome.Failure(new SongFailure(event.requestId(), job.jobId(), event.prompt(), reason, error,
+                job.calls(), now.toString(), event.metadata())));
+    }
+
+    private static SongResult songResult(Job job, CompletedJob song) {
+        PromptEvent event = job.event();
+        return new SongResult(event.requestId(), job.jobId(), event.prompt(), song.title(), song.bpm(),
+                song.durationSeconds(), song.songUrl(), song.imageUrl(), song.tags(), song.startedAt(),
+                song.finishedAt(), event.metadata());
+    }
+}

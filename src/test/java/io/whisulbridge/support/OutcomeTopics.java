@@ -1,0 +1,101 @@
+package io.whisulbridge.support;
+
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Publishes prompt records and reads what the service published, by key, through a {@link KafkaCompanion}. It
+ * follows the outcome topics from their beginning for as long as it is open.
+ */
+public final class OutcomeTopics implements AutoCloseable {
+
+    private static final Duration OUTCOME_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaCompanion kafka;
+    private final ConsumerTask<String, String> songs;
+    private final ConsumerTask<String, String> failures;
+    private final ConsumerTask<byte[], byte[]> deadLetters;
+
+    public OutcomeTopics(KafkaCompanion kafka) {
+        this.kafka = kafka;
+        this.songs = kafka.consumeStrings().fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.SONGS, 0), 0L));
+        this.failures = kafka.consumeStrings().fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.FAILURES, 0), 0L));
+        this.deadLetters = kafka.consume(byte[].class, byte[].class)
+                .fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.DEAD_LETTERS, 0), 0L));
+    }
+
+    @Override
+    public void close() {
+        songs.close();
+        failures.close();
+        deadLetters.close();
+    }
+
+    public void publishPrompt(String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(KafkaBrokerResource.PROMPTS, key, value)).awaitCompletion();
+    }
+
+    public void publishPrompts(List<ProducerRecord<String, String>> records) {
+        kafka.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
+    }
+
+    public void publishRaw(byte[] key, byte[] value) {
+        kafka.produce(byte[].class, byte[].class)
+                .fromRecords(new ProducerRecord<>(KafkaBrokerResource.PROMPTS, key, value)).awaitCompletion();
+    }
+
+    public static String prompt(String requestId, String prompt) {
+        return new JsonObject().put("request_id", requestId).put("prompt", prompt).encode();
+    }
+
+    /** Waits for the outcome with this key on either outcome topic; fails if none arrives. */
+    public Outcome awaitOutcome(String requestId) {
+        await().atMost(OUTCOME_TIMEOUT).until(() -> find(requestId).isPresent());
+        return find(requestId).orElseThrow();
+    }
+
+    public List<Outcome> outcomes(String requestId) {
+        return java.util.stream.Stream.concat(songs.getRecords().stream(), failures.getRecords().stream())
+                .filter(record -> requestId.equals(record.key()))
+                .map(Outcome::of)
+                .toList();
+    }
+
+    public List<ConsumerRecord<byte[], byte[]>> deadLetters() {
+        return List.copyOf(deadLetters.getRecords());
+    }
+
+    private Optional<Outcome> find(String requestId) {
+        return outcomes(requestId).stream().findFirst();
+    }
+
+    /** An outcome record as published: topic, key, JSON value and the traceparent header if any. */
+    public record Outcome(String topic, String key, JsonObject value, String traceparent) {
+
+        static Outcome of(ConsumerRecord<String, String> record) {
+            var header = record.headers().lastHeader("traceparent");
+            return new Outcome(record.topic(), record.key(), new JsonObject(record.value()),
+                    header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+        }
+
+        public boolean isSong() {
+            return KafkaBrokerResource.SONGS.equals(topic);
+        }
+
+        public String reason() {
+            return value.getString("reason");
+        }
+    }
+}
