@@ -67,9 +67,13 @@ public final class OutcomeTopics implements AutoCloseable {
     }
 
     public List<Outcome> outcomes(String requestId) {
+        return outcomesWhere(outcome -> requestId.equals(outcome.key()));
+    }
+
+    public List<Outcome> outcomesWhere(java.util.function.Predicate<Outcome> condition) {
         return java.util.stream.Stream.concat(songs.getRecords().stream(), failures.getRecords().stream())
-                .filter(record -> requestId.equals(record.key()))
                 .map(Outcome::of)
+                .filter(condition)
                 .toList();
     }
 
