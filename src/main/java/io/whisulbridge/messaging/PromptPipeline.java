@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.whisulbridge.client.ApiKeyGate;
@@ -31,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #onPrompt} completes as soon as the record is <em>admitted</em> and lets the job run on by itself.
  * Admission waits for a free in-flight slot and a working API key: that is the backpressure on Kafka.
  */
+@Startup // fail at start-up, not at the first record, when the configuration cannot work
 @ApplicationScoped
 public class PromptPipeline {
 

@@ -310,7 +310,11 @@ final class AppConfiguration {
         if (!Files.isRegularFile(readme)) {
             return null;
         }
-        List<String> lines = List.of(DeployFiles.read(readme).split("\\R"));
+        return configurationTable(DeployFiles.read(readme));
+    }
+
+    static Set<String> configurationTable(String markdown) {
+        List<String> lines = List.of(markdown.split("\\R"));
         Set<String> names = new LinkedHashSet<>();
         boolean inSection = false;
         boolean inTable = false;

@@ -213,7 +213,7 @@ class ContainerImageAndComposeTest {
         assertThat(String.valueOf(whisul.getPort())).isEqualTo(emulatorEnv.get("WHISUL_EMULATOR_PORT"));
         assertThat(whisul.getPath()).isEqualTo("/api");
         assertThat(emulatorEnv).containsEntry("WHISUL_EMULATOR_HOST", "0.0.0.0");
-        assertThat(emulatorEnv.get("WHISUL_EMULATOR_API_KEY")).isEqualTo(env.get(AppConfiguration.API_KEY));
+        assertThat(emulatorEnv.get("WHISUL_EMULATOR_API_KEYS")).isEqualTo(env.get(AppConfiguration.API_KEY));
 
         Map<String, Object> dependsOn = ManifestModel.map(bridge.get("depends_on"), "depends_on");
         assertThat(ManifestModel.map(dependsOn.get("kafka-init"), "kafka-init").get("condition"))

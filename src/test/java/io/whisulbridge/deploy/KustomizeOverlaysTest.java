@@ -88,7 +88,7 @@ class KustomizeOverlaysTest {
                 .containsEntry("WHISUL_EMULATOR_PORT", String.valueOf(emulatorPort));
         assertThat(ec.getEnv()).as("the emulator's key comes from the same Secret as the bridge's")
                 .anySatisfy(e -> {
-                    assertThat(e.getName()).isEqualTo("WHISUL_EMULATOR_API_KEY");
+                    assertThat(e.getName()).isEqualTo("WHISUL_EMULATOR_API_KEYS");
                     assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(Rendered.API_KEY_SECRET);
                 });
 
@@ -123,7 +123,9 @@ class KustomizeOverlaysTest {
     void prodRunsMoreBridgesAgainstTheRealWhisulAndScalesWithKeda() {
         Rendered base = Rendered.of(DeployFiles.base());
         Rendered prod = Rendered.of(DeployFiles.overlay("prod"));
-        assertThat(prod.bridge().getSpec().getReplicas()).as("prod bridge replicas")
+        assertThat(prod.bridge().getSpec().getReplicas()).as("prod: the autoscaler owns the replica count").isNull();
+        Map<String, Object> soSpec = ManifestModel.map(prod.scaledObjects().get(0).get("spec"), "spec");
+        assertThat((Integer) soSpec.get("minReplicaCount")).as("prod runs more bridges than the base")
                 .isGreaterThan(base.bridge().getSpec().getReplicas());
         assertThat(URI.create(prod.configData().get("WHISUL_BASE_URL")).getScheme()).isEqualTo("https");
         assertThat(prod.find("Deployment", "whisul-emulator")).as("prod has no emulator").isEmpty();
@@ -131,6 +133,10 @@ class KustomizeOverlaysTest {
         assertThat(prod.scaledObjects()).as("prod: the KEDA ScaledObject").hasSize(1);
         assertThat(prod.hpas()).as("prod: no second autoscaler next to KEDA's").isEmpty();
         assertThat(prod.bridgeContainer().getImage()).as("prod pulls from a registry").contains("/");
+        assertThat(prod.bridge().getSpec().getTemplate().getSpec().getTopologySpreadConstraints())
+                .as("prod: strict spread over nodes and zones, one constraint per topology key")
+                .extracting(t -> t.getTopologyKey() + "/" + t.getWhenUnsatisfiable())
+                .containsExactlyInAnyOrder("kubernetes.io/hostname/DoNotSchedule", "topology.kubernetes.io/zone/DoNotSchedule");
         // Egress to public HTTPS (the real Whisul) is in place.
         assertThat(prod.bridgePolicy().getSpec().getEgress()).anySatisfy(rule -> {
             assertThat(rule.getPorts()).extracting(NetworkPolicyPort::getPort).extracting(p -> p.getIntVal()).contains(443);
