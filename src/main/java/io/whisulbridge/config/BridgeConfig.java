@@ -92,6 +92,22 @@ public interface BridgeConfig {
         Duration publishRetryBackoff();
 
         Topics topics();
+
+        Ledger ledger();
+
+        /** Upper bound of the graceful shutdown: stop intake, let submits under way land in the ledger, exit. */
+        @WithDefault("30s")
+        Duration shutdownTimeout();
+    }
+
+    interface Ledger {
+        /** Finished request ids kept in memory to turn late duplicates away; the oldest are forgotten first. */
+        @WithDefault("100000")
+        int rememberedRequests();
+
+        /** How long the ledger topic keeps entries when the service creates it; jobs end long before. */
+        @WithDefault("168h")
+        Duration retention();
     }
 
     interface Topics {
@@ -107,5 +123,8 @@ public interface BridgeConfig {
         @WithName("dead-letter")
         @WithDefault("song-prompts-dlq")
         String deadLetter();
+
+        @WithDefault("whisul-bridge-jobs")
+        String ledger();
     }
 }

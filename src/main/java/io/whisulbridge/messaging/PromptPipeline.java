@@ -10,6 +10,9 @@ import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
+import io.whisulbridge.ledger.FinishedRequests;
+import io.whisulbridge.ledger.JobLedger;
+import io.whisulbridge.ledger.LedgerEntry;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,15 +24,18 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The whole bridge: a prompt record is admitted, parsed, submitted to Whisul, polled until done, its outcome
- * published, and only then acknowledged.
+ * The whole bridge. A prompt record is admitted and parsed; its job is submitted to Whisul and recorded in the
+ * ledger, at which point the record is acknowledged; the job is then polled until done, its outcome published and
+ * the ledger told. See {@link #run(Job)}.
  * <p>
  * An {@code @Incoming} method returning a Uni gets the next record only when that Uni completes, so
- * {@link #onPrompt} completes as soon as the record is <em>admitted</em> and lets the job run on by itself.
+ * {@link #onPrompt} completes as soon as the record is <em>admitted</em> and lets its job run on by itself.
  * Admission waits for a free in-flight slot and a working API key: that is the backpressure on Kafka.
  */
 @Startup // fail at start-up, not at the first record, when the configuration cannot work
@@ -40,60 +46,151 @@ public class PromptPipeline {
 
     private final JobDriver jobs;
     private final OutcomePublisher outcomes;
+    private final JobLedger ledger;
     private final ApiKeyGate keyGate;
     private final PromptParser parser;
     private final Admission admission;
-    private final Map<String, Uni<Void>> inFlight = new ConcurrentHashMap<>();
+    private final FinishedRequests finished;
+    private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
+    private volatile boolean closing;
 
-    public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, ApiKeyGate keyGate, BridgeConfig config) {
+    public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, ApiKeyGate keyGate,
+                          BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
         this.outcomes = outcomes;
+        this.ledger = ledger;
         this.keyGate = keyGate;
         this.parser = new PromptParser(config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
         this.admission = new Admission(config.bridge().maxInFlight());
+        this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
     }
 
     @Incoming(Channels.PROMPTS)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public Uni<Void> onPrompt(Message<byte[]> record) {
+        if (closing) {
+            return Uni.createFrom().nothing(); // shutting down: hold the intake, the record is redelivered elsewhere
+        }
         return keyGate.awaitValidKey()
                 .chain(admission::acquire)
                 .invoke(() -> handle(record).subscribe().with(
-                        done -> admission.release(),
-                        bug -> deadLetterAfterBug(record, bug)));
+                        done -> { },
+                        failure -> afterFailure(record, failure)));
     }
 
     private Uni<Void> handle(Message<byte[]> record) {
         ParsedPrompt parsed = parse(record);
         if (parsed instanceof ParsedPrompt.Unreadable unreadable) {
-            return deadLetter(record, unreadable);
+            return deadLetter(record, unreadable).eventually(admission::release);
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
-            return outcomes.publish(invalidPrompt(invalid), invalid.traceparent()).chain(() -> ack(record));
+            return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
+                    .chain(() -> ack(record)).eventually(admission::release);
         }
-        return once(((ParsedPrompt.Valid) parsed).event()).chain(() -> ack(record));
-    }
-
-    private Uni<Void> process(PromptEvent event) {
-        return jobs.submit(new Job(event))
-                .chain(jobs::pollUntilDone)
-                .chain(job -> outcomes.publish(job.outcome(), event.traceparent()));
-    }
-
-    /** A request id already in flight here joins that job instead of paying Whisul twice. */
-    private Uni<Void> once(PromptEvent event) {
-        Uni<Void> started = process(event).memoize().indefinitely();
-        Uni<Void> running = inFlight.putIfAbsent(event.requestId(), started);
+        PromptEvent event = ((ParsedPrompt.Valid) parsed).event();
+        if (finished.contains(event.requestId())) {
+            LOG.infof("request %s already has its outcome; not submitting it again", event.requestId());
+            return ack(record).eventually(admission::release);
+        }
+        Job job = new Job(event, partitionOf(record));
+        Job running = inFlight.putIfAbsent(event.requestId(), job);
         if (running != null) {
-            LOG.infof("request %s is already in flight; this record completes with it", event.requestId());
-            return running;
+            LOG.infof("request %s is already in flight; this record is acknowledged with it", event.requestId());
+            return running.recorded().chain(() -> ack(record)).eventually(admission::release);
         }
-        return started.eventually(() -> inFlight.remove(event.requestId(), started));
+        run(job); // the job now owns the slot
+        return job.recorded().chain(() -> ack(record));
+    }
+
+    /** The life of a job: submit, record in the ledger, poll until done, publish the outcome, record it done. */
+    private void run(Job job) {
+        job.runningAs(jobs.submit(job)
+                .call(this::recordAccepted)
+                .chain(jobs::pollUntilDone)
+                .call(done -> outcomes.publish(done.outcome(), done.event().traceparent()))
+                .call(ledger::recordDone)
+                .subscribe().with(this::finish, failure -> abandon(job, failure)));
+    }
+
+    private Uni<Void> recordAccepted(Job job) {
+        if (job.isDone() || job.isRecorded()) {
+            return Uni.createFrom().voidItem();
+        }
+        return ledger.recordSubmitted(job).invoke(job::markRecorded);
+    }
+
+    private void finish(Job job) {
+        finished.remember(job.requestId());
+        inFlight.remove(job.requestId(), job);
+        job.markRecorded();
+        admission.release();
+    }
+
+    private void abandon(Job job, Throwable bug) {
+        LOG.errorf(bug, "request %s (Whisul job %s): unexpected failure; %s", job.requestId(), job.jobId(),
+                job.isRecorded() ? "the ledger resumes it after a restart" : "its prompt record is dead-lettered");
+        inFlight.remove(job.requestId(), job);
+        admission.release();
+        job.failed(bug);
+    }
+
+    /** Jobs of newly assigned partitions that the ledger shows accepted and unfinished are polled again here. */
+    void adopt(int partition, Collection<LedgerEntry> entries) {
+        int resumed = 0;
+        for (LedgerEntry entry : entries) {
+            if (entry.state() == LedgerEntry.State.DONE) {
+                finished.remember(entry.requestId());
+            } else if (!inFlight.containsKey(entry.requestId())) {
+                Job job = jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
+                if (inFlight.putIfAbsent(job.requestId(), job) == null) {
+                    admission.acquireNow();
+                    run(job);
+                    resumed++;
+                }
+            }
+        }
+        LOG.infof("ledger partition %d replayed: %d entries, %d unfinished job(s) resumed", partition, entries.size(), resumed);
+    }
+
+    /**
+     * Partitions leave this instance (rebalance or shutdown). Submits under way may still land in the ledger, so
+     * the next owner resumes them instead of paying again; everything else simply stops here and goes on there.
+     */
+    void handOver(Collection<Integer> partitions, java.time.Duration maxWait) {
+        List<Job> leaving = inFlight.values().stream().filter(job -> partitions.contains(job.partition())).toList();
+        List<Job> submitting = leaving.stream().filter(job -> !job.isRecorded()).toList();
+        if (!submitting.isEmpty() && maxWait.toMillis() > 0) {
+            Uni.join().all(submitting.stream().map(job -> job.recorded().onFailure().recoverWithNull()).toList())
+                    .andCollectFailures().ifNoItem().after(maxWait).recoverWithItem(List.of())
+                    .onFailure().recoverWithNull()
+                    .await().indefinitely(); // on the Kafka consumer thread or at shutdown: blocking is allowed here
+        }
+        leaving.forEach(job -> {
+            if (inFlight.remove(job.requestId(), job)) {
+                job.handOver();
+                admission.release();
+            }
+        });
+        if (!leaving.isEmpty()) {
+            LOG.infof("handed over %d job(s) of partitions %s", leaving.size(), partitions);
+        }
+    }
+
+    void stopIntake() {
+        closing = true;
+    }
+
+    Collection<Integer> partitionsInFlight() {
+        return inFlight.values().stream().map(Job::partition).distinct().toList();
+    }
+
+    public int inFlight() {
+        return admission.inUse();
     }
 
     private ParsedPrompt parse(Message<byte[]> record) {
-        IncomingKafkaRecordMetadata<?, ?> kafka = record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
+        IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
         return parser.parse((byte[]) kafka.getKey(), record.getPayload(), kafka.getTopic(), kafka.getPartition(),
                 kafka.getOffset(), header(kafka, "traceparent"));
     }
@@ -105,14 +202,24 @@ public class PromptPipeline {
         return failure.chain(() -> Uni.createFrom().completionStage(() -> record.nack(new UnreadablePromptException(unreadable.reason()))));
     }
 
-    private void deadLetterAfterBug(Message<byte[]> record, Throwable bug) {
-        LOG.errorf(bug, "unexpected failure while processing a prompt record; dead-lettering it");
-        Uni.createFrom().completionStage(() -> record.nack(bug))
-                .subscribe().with(done -> admission.release(), nackFailed -> admission.release());
+    private void afterFailure(Message<byte[]> record, Throwable failure) {
+        if (failure instanceof Job.HandedOverException) {
+            return; // not acknowledged on purpose: the partition's next owner gets the record again
+        }
+        LOG.errorf(failure, "unexpected failure while processing a prompt record; dead-lettering it");
+        Uni.createFrom().completionStage(() -> record.nack(failure)).subscribe().with(done -> { }, nackFailed -> { });
     }
 
     private static Uni<Void> ack(Message<byte[]> record) {
         return Uni.createFrom().completionStage(record::ack);
+    }
+
+    private static int partitionOf(Message<byte[]> record) {
+        return metadata(record).getPartition();
+    }
+
+    private static IncomingKafkaRecordMetadata<?, ?> metadata(Message<byte[]> record) {
+        return record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
     }
 
     private static Outcome invalidPrompt(ParsedPrompt.Invalid invalid) {
@@ -129,10 +236,6 @@ public class PromptPipeline {
     private static String header(IncomingKafkaRecordMetadata<?, ?> kafka, String name) {
         Header header = kafka.getHeaders().lastHeader(name);
         return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
-    public int inFlight() {
-        return admission.inUse();
     }
 
     /** Carries the reason into the dead-letter record's {@code dead-letter-reason} header. */

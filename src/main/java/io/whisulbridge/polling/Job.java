@@ -3,8 +3,12 @@ package io.whisulbridge.polling;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One request's journey through Whisul. Small and mutable on purpose: tens of thousands live at once, each touched
@@ -15,9 +19,13 @@ public final class Job {
     public enum Phase { SUBMITTING, POLLING, DONE }
 
     private final PromptEvent event;
+    private final int partition;
+    private final CompletableFuture<Void> recorded = new CompletableFuture<>();
     private Phase phase = Phase.SUBMITTING;
     private String jobId;
+    private Instant acceptedAt;
     private Instant deadline;
+    private volatile Cancellable run;
     private Duration nextDelay = Duration.ZERO;
     private boolean waitingForKey;
     private int calls;
@@ -27,7 +35,61 @@ public final class Job {
     private Outcome outcome;
 
     public Job(PromptEvent event) {
+        this(event, 0);
+    }
+
+    /** @param partition the prompt record's partition, which is also the job's ledger partition */
+    public Job(PromptEvent event, int partition) {
         this.event = event;
+        this.partition = partition;
+    }
+
+    /** A job the ledger says Whisul accepted earlier, possibly in another process: it goes straight to polling. */
+    public static Job resumed(PromptEvent event, int partition, String jobId, Instant acceptedAt, Instant deadline,
+                              Duration firstPoll) {
+        Job job = new Job(event, partition);
+        job.accepted(jobId, acceptedAt, deadline, firstPoll);
+        job.markRecorded();
+        return job;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public Instant acceptedAt() {
+        return acceptedAt;
+    }
+
+    /** Completes once the job is safe in the ledger (or finished): from then on its prompt record may be acked. */
+    public Uni<Void> recorded() {
+        return Uni.createFrom().completionStage(recorded);
+    }
+
+    public boolean isRecorded() {
+        return recorded.isDone();
+    }
+
+    public void markRecorded() {
+        recorded.complete(null);
+    }
+
+    /** Something went wrong that no retry fixes: whoever waits to ack the prompt record gets the failure. */
+    public void failed(Throwable bug) {
+        recorded.completeExceptionally(bug);
+    }
+
+    /** Another owner takes over (rebalance, shutdown): whoever waits to ack the prompt record must not. */
+    public void handOver() {
+        recorded.completeExceptionally(new HandedOverException(event.requestId()));
+        Cancellable current = run;
+        if (current != null) {
+            current.cancel();
+        }
+    }
+
+    public void runningAs(Cancellable subscription) {
+        run = subscription;
     }
 
     public PromptEvent event() {
@@ -90,8 +152,9 @@ public final class Job {
         polls++;
     }
 
-    void accepted(String whisulJobId, Instant pollingDeadline, Duration firstPoll) {
+    void accepted(String whisulJobId, Instant at, Instant pollingDeadline, Duration firstPoll) {
         jobId = whisulJobId;
+        acceptedAt = at;
         deadline = pollingDeadline;
         phase = Phase.POLLING;
         consecutiveErrors = 0;
@@ -122,5 +185,11 @@ public final class Job {
     void finish(Outcome result) {
         outcome = result;
         phase = Phase.DONE;
+    }
+
+    public static final class HandedOverException extends RuntimeException {
+        HandedOverException(String requestId) {
+            super("request " + requestId + " was handed over to another owner", null, false, false);
+        }
     }
 }

@@ -10,6 +10,9 @@ import io.whisulbridge.config.BridgeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import io.whisulbridge.domain.PromptEvent;
+
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -38,6 +41,12 @@ public class JobDriver {
                         settings.pollBackoffFactor(), settings.pollJitter()),
                 new RetryBackoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
                 settings.jobMaxWait(), settings.maxRetries(), () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** A job the ledger recorded as accepted: polled again soon, spread over one interval so a replay is no burst. */
+    public Job resume(PromptEvent event, int partition, String jobId, Instant acceptedAt) {
+        Duration spread = policy.schedule().interval().multipliedBy(ThreadLocalRandom.current().nextInt(1000)).dividedBy(1000);
+        return Job.resumed(event, partition, jobId, acceptedAt, acceptedAt.plus(policy.maxWait()), spread);
     }
 
     /** Ends with the job accepted (now polling) or done (rejected, or out of retries). */

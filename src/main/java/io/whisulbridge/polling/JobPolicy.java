@@ -30,10 +30,18 @@ public final class JobPolicy {
         this.random = random;
     }
 
+    public Duration maxWait() {
+        return maxWait;
+    }
+
+    public PollSchedule schedule() {
+        return schedule;
+    }
+
     public void onSubmit(Job job, SubmitResponse response, Instant now) {
         job.callMade();
         if (response instanceof SubmitResponse.Accepted accepted) {
-            job.accepted(accepted.jobId(), now.plus(maxWait), schedule.firstPoll());
+            job.accepted(accepted.jobId(), now, now.plus(maxWait), schedule.firstPoll());
         } else if (response instanceof SubmitResponse.Rejected rejected) {
             fail(job, FailureReason.INVALID_PROMPT, "Whisul rejected the prompt: " + rejected.message(), now);
         } else if (response instanceof SubmitResponse.Unauthorized) {

@@ -13,6 +13,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     public static final String SONGS = "songs";
     public static final String FAILURES = "song-failures";
     public static final String DEAD_LETTERS = "song-prompts-dlq";
+    public static final String LEDGER = "whisul-bridge-jobs";
 
     private KafkaBroker broker;
     private KafkaCompanion companion;
@@ -20,7 +21,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         broker = KafkaBroker.start();
-        broker.createTopics(Map.of(PROMPTS, 3, SONGS, 1, FAILURES, 1, DEAD_LETTERS, 1));
+        broker.createTopics(Map.of(PROMPTS, 3, SONGS, 1, FAILURES, 1, DEAD_LETTERS, 1, LEDGER, 3));
         companion = new KafkaCompanion(broker.bootstrapServers());
         return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
     }
