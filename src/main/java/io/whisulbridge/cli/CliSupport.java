@@ -17,14 +17,15 @@ final class CliSupport {
     }
 
     /** The bridge's topic names, read from the same environment variables the bridge reads. */
-    record Topics(String prompts, String songs, String failures, String deadLetter) {
+    record Topics(String prompts, String songs, String failures, String deadLetter, String ledger) {
 
         static Topics fromEnvironment() {
             return new Topics(
                     env("BRIDGE_TOPICS_PROMPTS", "song-prompts"),
                     env("BRIDGE_TOPICS_SONGS", "songs"),
                     env("BRIDGE_TOPICS_FAILURES", "song-failures"),
-                    env("BRIDGE_TOPICS_DEAD_LETTER", "song-prompts-dlq"));
+                    env("BRIDGE_TOPICS_DEAD_LETTER", "song-prompts-dlq"),
+                    env("BRIDGE_TOPICS_LEDGER", "whisul-bridge-jobs"));
         }
     }
 

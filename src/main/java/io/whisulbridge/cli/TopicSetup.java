@@ -22,7 +22,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Waits for a Kafka cluster to answer, then creates the bridge's four topics where they are missing. Idempotent.
+ * Waits for a Kafka cluster to answer, then creates the bridge's topics where they are missing: prompts, songs,
+ * failures, dead letters and the job ledger. Idempotent.
  * Used by {@code ./run-local}; topic names come from the bridge's {@code BRIDGE_TOPICS_*} variables.
  *
  * <pre>
@@ -84,6 +85,10 @@ public final class TopicSetup {
                 .configs(Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS)));
         wanted.put(topics.deadLetter(), new NewTopic(topics.deadLetter(), Optional.of(DEAD_LETTER_PARTITIONS),
                 replication).configs(Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS)));
+        // The bridge's job ledger: compacted, keyed by request id, partitioned like the prompt topic. The bridge
+        // would create it itself on first assignment; creating it here keeps a local run like a managed cluster.
+        wanted.put(topics.ledger(), new NewTopic(topics.ledger(), Optional.of(PROMPT_PARTITIONS), replication)
+                .configs(Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS)));
         return wanted;
     }
 

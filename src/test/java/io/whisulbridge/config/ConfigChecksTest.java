@@ -1,79 +1,42 @@
 package io.whisulbridge.config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-/** Start-up checks, against a hand-written {@link BridgeConfig} that starts from the documented defaults. */
+/** Start-up checks, against the real {@link BridgeConfig} mapping with its documented defaults. */
 class ConfigChecksTest {
 
-    record TestWhisul(String baseUrl, Optional<String> apiKey, Duration pollInitialDelay, Duration pollInterval,
-                  Duration pollMaxInterval, double pollBackoffFactor, double pollJitter, Duration jobMaxWait,
-                  Duration requestTimeout, int maxRetries, Duration retryInitialBackoff, Duration retryMaxBackoff,
-                  int maxConnections, Duration authRecheckInterval) implements BridgeConfig.Whisul {
+    private static final BridgeConfig DEFAULTS = config(Map.of());
 
-        static TestWhisul defaults() {
-            return new TestWhisul("https://whisul.com/api", Optional.of("wk_test_123"), Duration.ofSeconds(5),
-                    Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2, Duration.ofMinutes(10),
-                    Duration.ofSeconds(30), 8, Duration.ofSeconds(1), Duration.ofSeconds(30), 100, Duration.ofSeconds(30));
-        }
-
-        TestWhisul withBaseUrl(String url) {
-            return new TestWhisul(url, apiKey, pollInitialDelay, pollInterval, pollMaxInterval, pollBackoffFactor, pollJitter,
-                    jobMaxWait, requestTimeout, maxRetries, retryInitialBackoff, retryMaxBackoff, maxConnections, authRecheckInterval);
-        }
-
-        TestWhisul withApiKey(Optional<String> key) {
-            return new TestWhisul(baseUrl, key, pollInitialDelay, pollInterval, pollMaxInterval, pollBackoffFactor, pollJitter,
-                    jobMaxWait, requestTimeout, maxRetries, retryInitialBackoff, retryMaxBackoff, maxConnections, authRecheckInterval);
-        }
-
-        TestWhisul withPolling(Duration interval, Duration maxInterval) {
-            return new TestWhisul(baseUrl, apiKey, pollInitialDelay, interval, maxInterval, pollBackoffFactor, pollJitter,
-                    jobMaxWait, requestTimeout, maxRetries, retryInitialBackoff, retryMaxBackoff, maxConnections, authRecheckInterval);
-        }
-
-        TestWhisul withJobMaxWait(Duration maxWait) {
-            return new TestWhisul(baseUrl, apiKey, pollInitialDelay, pollInterval, pollMaxInterval, pollBackoffFactor, pollJitter,
-                    maxWait, requestTimeout, maxRetries, retryInitialBackoff, retryMaxBackoff, maxConnections, authRecheckInterval);
-        }
+    /** The mapping as SmallRye builds it, from the defaults plus a key plus {@code overrides}. */
+    static BridgeConfig config(Map<String, String> overrides) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("whisul.api-key", "wk_test_123");
+        properties.putAll(overrides);
+        SmallRyeConfig config = quarkusDurations()
+                .withMapping(BridgeConfig.class)
+                .withSources(new PropertiesConfigSource(properties, "test", 500))
+                .build();
+        return config.getConfigMapping(BridgeConfig.class);
     }
 
-    record TestTopics(String prompts, String songs, String failures, String deadLetter) implements BridgeConfig.Topics {
+    /** Quarkus reads {@code 5s} as well as {@code PT5S}; plain SmallRye only the latter. */
+    private static SmallRyeConfigBuilder quarkusDurations() {
+        return new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter());
     }
-
-    record TestBridge(int maxInFlight, int maxPromptLength, int maxMetadataBytes, String consumerGroup,
-                  long unprocessedRecordMaxAgeMs, Duration publishRetryBackoff, TestTopics topics) implements BridgeConfig.Bridge {
-
-        static TestBridge defaults() {
-            return new TestBridge(1000, 2000, 4096, "whisul-bridge", 1_800_000, Duration.ofSeconds(5),
-                    new TestTopics("song-prompts", "songs", "song-failures", "song-prompts-dlq"));
-        }
-
-        TestBridge withMaxAgeMs(long maxAgeMs) {
-            return new TestBridge(maxInFlight, maxPromptLength, maxMetadataBytes, consumerGroup, maxAgeMs, publishRetryBackoff, topics);
-        }
-
-        TestBridge withMaxInFlight(int max) {
-            return new TestBridge(max, maxPromptLength, maxMetadataBytes, consumerGroup, unprocessedRecordMaxAgeMs, publishRetryBackoff, topics);
-        }
-    }
-
-    record TestConfig(TestWhisul whisul, TestBridge bridge) implements BridgeConfig {
-        static TestConfig defaults() {
-            return new TestConfig(TestWhisul.defaults(), TestBridge.defaults());
-        }
-    }
-
-    private static final TestConfig DEFAULTS = TestConfig.defaults();
 
     @Test
     void defaultsWithAKeyAreValid() {
@@ -82,47 +45,58 @@ class ConfigChecksTest {
     }
 
     @ParameterizedTest(name = "key \"{0}\"")
-    @NullSource
     @ValueSource(strings = {"", "   "})
-    void missingOrBlankApiKeyIsAProblem(String key) {
-        TestConfig config = new TestConfig(TestWhisul.defaults().withApiKey(Optional.ofNullable(key)), TestBridge.defaults());
+    void blankApiKeyIsAProblem(String key) {
+        assertThat(ConfigChecks.problems(config(Map.of("whisul.api-key", key))))
+                .singleElement().asString().contains("WHISUL_API_KEY");
+    }
 
-        assertThat(ConfigChecks.problems(config)).singleElement().asString().contains("WHISUL_API_KEY");
+    @Test
+    void missingApiKeyIsAProblem() {
+        SmallRyeConfig withoutKey = quarkusDurations().withMapping(BridgeConfig.class).build();
+
+        assertThat(ConfigChecks.problems(withoutKey.getConfigMapping(BridgeConfig.class)))
+                .singleElement().asString().contains("WHISUL_API_KEY");
     }
 
     @ParameterizedTest(name = "\"{0}\"")
-    @ValueSource(strings = {"whisul.com/api", "ftp://whisul.com/api", "https://", "http://exa mple.com", "", "/api"})
+    @ValueSource(strings = {"whisul.com/api", "ftp://whisul.com/api", "https://", "http://exa mple.com", "/api"})
     void baseUrlThatIsNotAnAbsoluteHttpUrlIsAProblem(String url) {
-        TestConfig config = new TestConfig(TestWhisul.defaults().withBaseUrl(url), TestBridge.defaults());
-
-        assertThat(ConfigChecks.problems(config)).singleElement().asString().contains("WHISUL_BASE_URL");
+        assertThat(ConfigChecks.problems(config(Map.of("whisul.base-url", url))))
+                .singleElement().asString().contains("WHISUL_BASE_URL");
     }
 
     @ParameterizedTest(name = "\"{0}\"")
     @ValueSource(strings = {"http://127.0.0.1:8089", "https://whisul.com/api", "http://localhost:8089/api/"})
     void httpAndHttpsBaseUrlsAreAccepted(String url) {
-        assertThat(ConfigChecks.problems(new TestConfig(TestWhisul.defaults().withBaseUrl(url), TestBridge.defaults()))).isEmpty();
+        assertThat(ConfigChecks.problems(config(Map.of("whisul.base-url", url)))).isEmpty();
     }
 
     @Test
     void pollIntervalAboveTheMaximumIsAProblem() {
-        TestConfig config = new TestConfig(TestWhisul.defaults().withPolling(Duration.ofSeconds(20), Duration.ofSeconds(10)), TestBridge.defaults());
+        BridgeConfig config = config(Map.of("whisul.poll-interval", "20s", "whisul.poll-max-interval", "10s"));
 
         assertThat(ConfigChecks.problems(config)).singleElement().asString().contains("WHISUL_POLL_INTERVAL");
     }
 
     @Test
-    void zeroJobMaxWaitIsAProblem() {
-        TestConfig config = new TestConfig(TestWhisul.defaults().withJobMaxWait(Duration.ZERO), TestBridge.defaults());
+    void durationsAcceptQuarkusAndIsoForms() {
+        BridgeConfig config = config(Map.of("whisul.poll-interval", "PT7S", "whisul.poll-max-interval", "9s"));
 
-        assertThat(ConfigChecks.problems(config)).singleElement().asString().contains("WHISUL_JOB_MAX_WAIT");
+        assertThat(config.whisul().pollInterval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(config.whisul().pollMaxInterval()).isEqualTo(Duration.ofSeconds(9));
+    }
+
+    @Test
+    void zeroJobMaxWaitIsAProblem() {
+        assertThat(ConfigChecks.problems(config(Map.of("whisul.job-max-wait", "0s"))))
+                .singleElement().asString().contains("WHISUL_JOB_MAX_WAIT");
     }
 
     @Test
     void maxInFlightBelowOneIsAProblem() {
-        TestConfig config = new TestConfig(TestWhisul.defaults(), TestBridge.defaults().withMaxInFlight(0));
-
-        assertThat(ConfigChecks.problems(config)).singleElement().asString().contains("BRIDGE_MAX_IN_FLIGHT");
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.max-in-flight", "0"))))
+                .singleElement().asString().contains("BRIDGE_MAX_IN_FLIGHT");
     }
 
     @Test
@@ -134,9 +108,9 @@ class ConfigChecksTest {
     @Test
     void maxAgeBelowTheLongestRecordWaitIsAProblem() {
         long justBelow = ConfigChecks.longestRecordWait(DEFAULTS).toMillis() - 1;
-        TestConfig config = new TestConfig(TestWhisul.defaults(), TestBridge.defaults().withMaxAgeMs(justBelow));
 
-        assertThat(ConfigChecks.problems(config)).singleElement().asString()
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.unprocessed-record-max-age-ms", Long.toString(justBelow)))))
+                .singleElement().asString()
                 .contains("BRIDGE_UNPROCESSED_RECORD_MAX_AGE_MS").contains(Long.toString(justBelow));
     }
 
@@ -144,18 +118,18 @@ class ConfigChecksTest {
     void maxAgeEqualToTheLongestRecordWaitIsAccepted() {
         long exactly = ConfigChecks.longestRecordWait(DEFAULTS).toMillis();
 
-        assertThat(ConfigChecks.problems(new TestConfig(TestWhisul.defaults(), TestBridge.defaults().withMaxAgeMs(exactly)))).isEmpty();
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.unprocessed-record-max-age-ms", Long.toString(exactly))))).isEmpty();
     }
 
     @Test
     void zeroMaxAgeDisablesTheStuckRecordCheck() {
-        assertThat(ConfigChecks.problems(new TestConfig(TestWhisul.defaults(), TestBridge.defaults().withMaxAgeMs(0)))).isEmpty();
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.unprocessed-record-max-age-ms", "0")))).isEmpty();
     }
 
     @Test
     void requireValidListsEveryProblemInOneMessage() {
-        TestConfig config = new TestConfig(TestWhisul.defaults().withApiKey(Optional.empty()).withBaseUrl("nope"),
-                TestBridge.defaults().withMaxAgeMs(1000));
+        BridgeConfig config = config(Map.of("whisul.api-key", "", "whisul.base-url", "nope",
+                "bridge.unprocessed-record-max-age-ms", "1000"));
 
         assertThat(ConfigChecks.problems(config)).hasSize(3);
         assertThatIllegalStateException().isThrownBy(() -> ConfigChecks.requireValid(config))
