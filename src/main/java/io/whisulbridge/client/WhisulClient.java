@@ -9,6 +9,8 @@ import io.vertx.mutiny.ext.web.client.HttpResponse;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import io.whisulbridge.config.BridgeConfig;
+import io.whisulbridge.metrics.BridgeMetrics;
+import io.whisulbridge.metrics.BridgeMetrics.Endpoint;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -21,28 +23,30 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The two Whisul calls on a non-blocking Vert.x client. Every answer, including connection errors and timeouts,
- * comes back as a classified response, never as a failed Uni, so callers decide retries in one place.
+ * comes back as a classified response, never as a failed Uni, so callers decide retries in one place. Every call
+ * first takes a permit from the {@link RequestBudget}, and every 429 is reported back to it.
  */
 @ApplicationScoped
 public class WhisulClient {
 
-    // Each job has at most one call outstanding, so the wait queue never needs more than the in-flight limit;
-    // the slack covers the key re-check and the status probe.
-    private static final int WAIT_QUEUE_SLACK = 16;
-
     private final WebClient web;
+    private final RequestBudget budget;
+    private final BridgeMetrics metrics;
     private final String baseUrl;
     private final String authorization;
     private final Duration timeout;
 
-    public WhisulClient(Vertx vertx, BridgeConfig config) {
+    public WhisulClient(Vertx vertx, BridgeConfig config, RequestBudget budget, BridgeMetrics metrics) {
+        this.budget = budget;
+        this.metrics = metrics;
         BridgeConfig.Whisul whisul = config.whisul();
         this.baseUrl = trimTrailingSlash(whisul.baseUrl());
         this.authorization = "Bearer " + whisul.apiKey().orElse("");
         this.timeout = whisul.requestTimeout();
         this.web = WebClient.create(vertx, new WebClientOptions()
                 .setMaxPoolSize(whisul.maxConnections())
-                .setMaxWaitQueueSize(config.bridge().maxInFlight() + WAIT_QUEUE_SLACK)
+                // as many calls as the budget lets wait, for the same reason: one per job, plus the key probe
+                .setMaxWaitQueueSize(config.bridge().maxInFlight() + RequestBudget.WAIT_QUEUE_SLACK)
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(30)
@@ -51,38 +55,77 @@ public class WhisulClient {
     }
 
     public Uni<SubmitResponse> submit(String prompt) {
-        return send(web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt))
-                .map(response -> WhisulResponses.submit(response.statusCode(), response.getHeader("Retry-After"),
-                        response.bodyAsString(), Instant.now()))
+        return send(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt))
+                .map(exchange -> {
+                    HttpResponse<Buffer> response = exchange.response();
+                    SubmitResponse answer = WhisulResponses.submit(response.statusCode(),
+                            response.getHeader("Retry-After"), response.bodyAsString(), Instant.now());
+                    if (answer instanceof SubmitResponse.Transient error) {
+                        reportThrottling(exchange, error.retryAfter());
+                    }
+                    return answer;
+                })
                 .onFailure().recoverWithItem(failure -> new SubmitResponse.Transient(describe(failure), null));
     }
 
     public Uni<PollResponse> poll(String jobId) {
-        return send(web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null)
-                .map(response -> WhisulResponses.poll(response.statusCode(), response.getHeader("Retry-After"),
-                        response.bodyAsString(), Instant.now()))
-                .onFailure().recoverWithItem(failure -> new PollResponse.Transient(describe(failure), null));
+        return poll(Endpoint.JOB, jobId);
     }
 
     /** Asks for a job that cannot exist: 404 proves the key works without creating (and paying for) a job. */
     public Uni<PollResponse> probeKey() {
-        return poll("whisul-bridge-key-check-" + UUID.randomUUID());
+        return poll(Endpoint.PROBE, "whisul-bridge-key-check-" + UUID.randomUUID());
     }
 
-    private Uni<HttpResponse<Buffer>> send(HttpRequest<Buffer> request, JsonObject body) {
+    private Uni<PollResponse> poll(Endpoint endpoint, String jobId) {
+        return send(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null)
+                .map(exchange -> {
+                    HttpResponse<Buffer> response = exchange.response();
+                    PollResponse answer = WhisulResponses.poll(response.statusCode(),
+                            response.getHeader("Retry-After"), response.bodyAsString(), Instant.now());
+                    if (answer instanceof PollResponse.Transient error) {
+                        reportThrottling(exchange, error.retryAfter());
+                    }
+                    return answer;
+                })
+                .onFailure().recoverWithItem(failure -> new PollResponse.Transient(describe(failure), null));
+    }
+
+    /** Only a 429 says the account is over its rate; a 5xx with Retry-After is one server's trouble. */
+    private void reportThrottling(Exchange exchange, Duration retryAfter) {
+        if (exchange.response().statusCode() == 429) {
+            budget.throttled(exchange.permit(), retryAfter);
+        }
+    }
+
+    private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body) {
         // The Vert.x timeout closes a connection that goes quiet; the Mutiny one bounds a response that trickles.
+        // Both start once the budget lets the call out: waiting for a permit is not Whisul being slow.
         request.putHeader("Authorization", authorization)
                 .putHeader("Accept", "application/json")
                 .timeout(timeout.toMillis());
-        Uni<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
-        return sent.ifNoItem().after(timeout.plusSeconds(1))
-                .failWith(() -> new TimeoutException("no complete response within " + timeout));
+        return budget.acquire().chain(permit -> {
+            long start = System.nanoTime();
+            Uni<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
+            return sent.ifNoItem().after(timeout.plusSeconds(1))
+                    .failWith(() -> new TimeoutException("no complete response within " + timeout))
+                    .onItemOrFailure().invoke((response, failure) -> metrics.whisulRequest(endpoint,
+                            response != null ? String.valueOf(response.statusCode()) : isTimeout(failure) ? "timeout" : "error",
+                            Duration.ofNanos(System.nanoTime() - start)))
+                    .map(response -> new Exchange(permit, response));
+        });
+    }
+
+    private record Exchange(RequestBudget.Permit permit, HttpResponse<Buffer> response) {
+    }
+
+    private static boolean isTimeout(Throwable failure) {
+        return failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout");
     }
 
     private static String describe(Throwable failure) {
         String message = failure.getMessage();
-        String kind = failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")
-                ? "timeout" : failure.getClass().getSimpleName();
+        String kind = isTimeout(failure) ? "timeout" : failure.getClass().getSimpleName();
         return kind + (message == null ? "" : ": " + message);
     }
 

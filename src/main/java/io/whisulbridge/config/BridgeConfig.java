@@ -65,6 +65,23 @@ public interface BridgeConfig {
 
         @WithDefault("30s")
         Duration authRecheckInterval();
+
+        /**
+         * Every call to Whisul (submits, polls, key probes) of this process shares this budget; calls beyond it wait
+         * their turn. Whisul publishes no limit, only "poll every 5 to 10 seconds": 20/s keeps 100 to 200 jobs on
+         * that cadence, and each 429 costs a job one of its retries, so starting low is cheaper than finding the
+         * limit by hitting it. More jobs than that poll less often rather than fail. The budget is per process:
+         * with several replicas, divide the account's limit among them.
+         */
+        @WithDefault("20")
+        double maxRequestsPerSecond();
+
+        /**
+         * After 429s halved the rate, how long it takes to climb from the floor (1/s) back to
+         * {@code max-requests-per-second}; the climb is linear, so a single halving recovers in about half of this.
+         */
+        @WithDefault("60s")
+        Duration rateRecoveryTime();
     }
 
     interface Bridge {

@@ -33,6 +33,10 @@ public final class ConfigChecks {
         if (!positive(whisul.jobMaxWait()) || !positive(whisul.requestTimeout())) {
             problems.add("WHISUL_JOB_MAX_WAIT and WHISUL_REQUEST_TIMEOUT must be positive");
         }
+        if (!(whisul.maxRequestsPerSecond() > 0) || Double.isInfinite(whisul.maxRequestsPerSecond())
+                || !positive(whisul.rateRecoveryTime())) {
+            problems.add("WHISUL_MAX_REQUESTS_PER_SECOND and WHISUL_RATE_RECOVERY_TIME must be positive (and finite)");
+        }
         if (config.bridge().maxInFlight() < 1 || config.bridge().maxPromptLength() < 1) {
             problems.add("BRIDGE_MAX_IN_FLIGHT and BRIDGE_MAX_PROMPT_LENGTH must be at least 1");
         }

@@ -5,6 +5,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.domain.Outcome;
+import io.whisulbridge.metrics.BridgeMetrics;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -30,13 +31,15 @@ public class OutcomePublisher {
     private final MutinyEmitter<SongResult> songs;
     private final MutinyEmitter<SongFailure> failures;
     private final Duration retryBackoff;
+    private final BridgeMetrics metrics;
 
     public OutcomePublisher(@Channel(Channels.SONGS) MutinyEmitter<SongResult> songs,
                             @Channel(Channels.FAILURES) MutinyEmitter<SongFailure> failures,
-                            BridgeConfig config) {
+                            BridgeConfig config, BridgeMetrics metrics) {
         this.songs = songs;
         this.failures = failures;
         this.retryBackoff = config.bridge().publishRetryBackoff();
+        this.metrics = metrics;
     }
 
     public Uni<Void> publish(Outcome outcome, String traceparent) {
@@ -44,7 +47,10 @@ public class OutcomePublisher {
                 .onFailure().invoke(failure -> LOG.warnf("publishing the outcome of request %s failed (%s); retrying",
                         outcome.requestId(), failure.getMessage()))
                 .onFailure().retry().withBackOff(retryBackoff, MAX_BACKOFF).indefinitely()
-                .invoke(() -> log(outcome));
+                .invoke(() -> {
+                    metrics.outcomePublished(outcome);
+                    log(outcome);
+                });
     }
 
     private Uni<Void> send(Outcome outcome, String traceparent) {

@@ -30,14 +30,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -210,7 +215,7 @@ class RunLocalIT {
             signal("INT");
             try {
                 stopping.get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException ignored) {
+            } catch (TimeoutException ignored) {
                 System.out.println("RunLocalIT: ./run-local did not react to SIGINT (ignored by a parent?); "
                         + "sending SIGTERM, which takes the same path");
                 signal("TERM");
@@ -290,7 +295,7 @@ class RunLocalIT {
             assertThat(format.getSampleSizeInBits()).isEqualTo(16);
             double seconds = in.getFrameLength() / (double) format.getFrameRate();
             assertThat(seconds).as("WAV length vs duration_seconds").isCloseTo(durationSeconds,
-                    org.assertj.core.data.Offset.offset(1.0));
+                    offset(1.0));
             byte[] pcm = in.readAllBytes();
             int peak = 0;
             for (int i = 0; i + 1 < pcm.length; i += 2) {
@@ -314,21 +319,31 @@ class RunLocalIT {
 
     record Ports(int kafka, int controller, int emulator, int http, int management) {
 
-        static Ports free() throws IOException {
-            int[] ports = new int[5];
-            List<ServerSocket> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < ports.length; i++) {
-                    ServerSocket socket = new ServerSocket(0);
-                    held.add(socket);
-                    ports[i] = socket.getLocalPort();
-                }
-            } finally {
-                for (ServerSocket socket : held) {
-                    socket.close();
+        /**
+         * Five free ports below the usual ephemeral range (32768 and up on Linux), so that no client connection of
+         * the processes being started can take one of them between this check and the bind.
+         */
+        static Ports free() {
+            Random random = new Random();
+            Set<Integer> chosen = new LinkedHashSet<>();
+            while (chosen.size() < 5) {
+                int port = 20000 + random.nextInt(12000);
+                if (!chosen.contains(port) && bindable(port)) {
+                    chosen.add(port);
                 }
             }
+            Integer[] ports = chosen.toArray(new Integer[0]);
             return new Ports(ports[0], ports[1], ports[2], ports[3], ports[4]);
+        }
+
+        private static boolean bindable(int port) {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress(port));
+                return !listening(port);
+            } catch (IOException taken) {
+                return false;
+            }
         }
 
         Map<String, Integer> byName() {

@@ -6,6 +6,7 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
@@ -97,6 +98,23 @@ class ConfigChecksTest {
     void maxInFlightBelowOneIsAProblem() {
         assertThat(ConfigChecks.problems(config(Map.of("bridge.max-in-flight", "0"))))
                 .singleElement().asString().contains("BRIDGE_MAX_IN_FLIGHT");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({"whisul.max-requests-per-second, 0", "whisul.max-requests-per-second, -5",
+            "whisul.max-requests-per-second, NaN", "whisul.max-requests-per-second, Infinity",
+            "whisul.rate-recovery-time, 0s"})
+    void aRequestBudgetThatCannotLetCallsThroughIsAProblem(String property, String value) {
+        assertThat(ConfigChecks.problems(config(Map.of(property, value))))
+                .singleElement().asString().contains("WHISUL_MAX_REQUESTS_PER_SECOND");
+    }
+
+    @Test
+    void aFractionalRequestBudgetIsAccepted() {
+        BridgeConfig config = config(Map.of("whisul.max-requests-per-second", "0.5"));
+
+        assertThat(ConfigChecks.problems(config)).isEmpty();
+        assertThat(DEFAULTS.whisul().maxRequestsPerSecond()).isEqualTo(20);
     }
 
     @Test

@@ -37,6 +37,9 @@ public final class ScriptedWhisul implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger peakRunning = new AtomicInteger();
     private volatile String acceptedKey = KEY;
+    private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger throttlesLeft = new AtomicInteger();
+    private volatile String throttleRetryAfter;
 
     private ScriptedWhisul() {
         server = vertx.createHttpServer().requestHandler(this::handle);
@@ -85,10 +88,38 @@ public final class ScriptedWhisul implements AutoCloseable {
         peakRunning.set(running.get());
     }
 
+    /** Every request that reached the stand-in, in arrival order, whatever it was answered. */
+    public List<Request> requests() {
+        synchronized (requests) {
+            return List.copyOf(requests);
+        }
+    }
+
+    /**
+     * The next {@code count} requests, whichever endpoint and prompt, get 429 with {@code Retry-After: retryAfter}
+     * (no header when null), as an account-wide rate limit would answer.
+     */
+    public void throttleNext(int count, String retryAfter) {
+        throttleRetryAfter = retryAfter;
+        throttlesLeft.set(count);
+    }
+
     private void handle(HttpServerRequest request) {
+        long arrived = System.nanoTime();
+        boolean throttle = throttlesLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0;
+        requests.add(new Request(arrived, request.method().name(), request.path(), throttle));
         if (!("Bearer " + acceptedKey).equals(request.getHeader("Authorization"))) {
             request.response().setStatusCode(401).putHeader("Content-Type", "application/json")
                     .end("{\"error\":\"Unauthorized\",\"message\":\"invalid API key\"}");
+            return;
+        }
+        if (throttle) {
+            var response = request.response().setStatusCode(429).putHeader("Content-Type", "application/json");
+            String retryAfter = throttleRetryAfter;
+            if (retryAfter != null) {
+                response.putHeader("Retry-After", retryAfter);
+            }
+            response.end("{\"error\":\"Too Many Requests\",\"message\":\"rate limit exceeded\"}");
             return;
         }
         if ("POST".equals(request.method().name()) && request.path().equals("/api/generate")) {
@@ -193,6 +224,10 @@ public final class ScriptedWhisul implements AutoCloseable {
             this.script = script;
             this.createdAt = createdAt;
         }
+    }
+
+    /** A request as it arrived: {@code atNanos} on {@link System#nanoTime()}; {@code throttled} if it got a 429. */
+    public record Request(long atNanos, String method, String path, boolean throttled) {
     }
 
     /** One HTTP answer; {@code hang} never answers at all. */

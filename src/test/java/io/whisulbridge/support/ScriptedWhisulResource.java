@@ -27,6 +27,8 @@ public class ScriptedWhisulResource implements QuarkusTestResourceLifecycleManag
                 Map.entry("whisul.retry-initial-backoff", "50ms"),
                 Map.entry("whisul.retry-max-backoff", "2s"),
                 Map.entry("whisul.auth-recheck-interval", "300ms"),
+                // the account-wide budget is tested on its own; elsewhere it must not be what a test measures
+                Map.entry("whisul.max-requests-per-second", "5000"),
                 Map.entry("bridge.publish-retry-backoff", "200ms"));
     }
 

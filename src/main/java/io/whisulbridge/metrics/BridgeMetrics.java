@@ -1,0 +1,218 @@
+package io.whisulbridge.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.whisulbridge.domain.FailureReason;
+import io.whisulbridge.domain.Outcome;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Every meter of the service, behind methods named for what happened. Meters are registered here at start-up, so
+ * each series a dashboard or alert uses is exported (at zero) before the first event: a rate over a series that
+ * does not exist yet is "no data", not 0, and alerts cannot tell that apart from a broken scrape.
+ * Tags never carry request ids, job ids, prompts or keys: one series per value would grow without bound.
+ */
+@Startup
+@ApplicationScoped
+public class BridgeMetrics {
+
+    public static final String PREFIX = "whisul.bridge.";
+
+    public enum Endpoint {
+        GENERATE("generate", "202"), JOB("job", "200"), PROBE("probe", "404");
+
+        final String tag;
+        final String usualStatus;
+
+        Endpoint(String tag, String usualStatus) {
+            this.tag = tag;
+            this.usualStatus = usualStatus;
+        }
+    }
+
+    public enum Phase { SUBMIT, POLL }
+
+    // Jobs take minutes at Whisul (examples: 77 s, 144 s) and at most WHISUL_JOB_MAX_WAIT (10 min) plus retries.
+    private static final Duration[] JOB_DURATION_BUCKETS = seconds(1, 5, 15, 30, 60, 90, 120, 180, 300, 450, 600, 900, 1800);
+    // At the documented 5-10 s cadence a few-minute job takes tens of polls.
+    private static final double[] POLL_COUNT_BUCKETS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144};
+    private static final Duration[] REQUEST_BUCKETS = millis(25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000);
+    private static final Duration[] BUDGET_WAIT_BUCKETS = millis(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000);
+
+    private final MeterRegistry registry;
+    private final Counter promptsReceived;
+    private final Counter promptsInvalid;
+    private final Counter promptsUnreadable;
+    private final Counter jobsSubmitted;
+    private final Counter completed;
+    private final Map<FailureReason, Counter> failed = new EnumMap<>(FailureReason.class);
+    private final Timer jobDuration;
+    private final DistributionSummary jobPolls;
+    private final Counter submitRetries;
+    private final Counter pollRetries;
+    private final Timer budgetWait;
+    private final AtomicReference<Supplier<? extends Number>> inFlight = new AtomicReference<>(() -> 0);
+
+    public BridgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        promptsReceived = Counter.builder(PREFIX + "prompts.received")
+                .description("Prompt records taken from Kafka").register(registry);
+        promptsInvalid = rejected("invalid");
+        promptsUnreadable = rejected("unreadable");
+        jobsSubmitted = Counter.builder(PREFIX + "jobs.submitted")
+                .description("Jobs Whisul accepted (202 to POST /generate)").register(registry);
+        completed = outcome("COMPLETED");
+        for (FailureReason reason : FailureReason.values()) {
+            failed.put(reason, outcome(reason.name()));
+        }
+        jobDuration = Timer.builder(PREFIX + "job.duration")
+                .description("From the submit Whisul accepted to the job's outcome")
+                .serviceLevelObjectives(JOB_DURATION_BUCKETS)
+                .register(registry);
+        jobPolls = DistributionSummary.builder(PREFIX + "job.polls")
+                .description("Polls one job took until its outcome")
+                .serviceLevelObjectives(POLL_COUNT_BUCKETS)
+                .register(registry);
+        submitRetries = retries(Phase.SUBMIT);
+        pollRetries = retries(Phase.POLL);
+        budgetWait = Timer.builder(PREFIX + "budget.wait")
+                .description("How long Whisul calls waited for the request budget before going out")
+                .serviceLevelObjectives(BUDGET_WAIT_BUCKETS)
+                .register(registry);
+        for (Endpoint endpoint : Endpoint.values()) {
+            whisulRequestTimer(endpoint, endpoint.usualStatus);
+            whisulRequestTimer(endpoint, "429");
+        }
+        Gauge.builder(PREFIX + "jobs.in.flight", inFlight, current -> current.get().get().doubleValue())
+                .description("Prompts admitted and not yet acknowledged (bounded by BRIDGE_MAX_IN_FLIGHT)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    public void promptReceived() {
+        promptsReceived.increment();
+    }
+
+    /** Valid JSON that breaks the prompt contract: answered with an INVALID_PROMPT failure. */
+    public void promptInvalid() {
+        promptsInvalid.increment();
+    }
+
+    /** Not a prompt event at all: sent to the dead-letter topic. */
+    public void promptUnreadable() {
+        promptsUnreadable.increment();
+    }
+
+    public void jobSubmitted() {
+        jobsSubmitted.increment();
+    }
+
+    /** Counts an outcome event once the broker has it, by its reason ({@code COMPLETED} for a song). */
+    public void outcomePublished(Outcome outcome) {
+        if (outcome instanceof Outcome.Failure failure) {
+            failed.get(failure.failure().reason()).increment();
+        } else {
+            completed.increment();
+        }
+    }
+
+    /**
+     * A job Whisul accepted has its outcome: {@code sinceAccepted} from the 202 (across restarts, for a job the ledger
+     * resumed), after {@code polls} answered polls.
+     */
+    public void jobFinished(Duration sinceAccepted, int polls) {
+        jobDuration.record(sinceAccepted);
+        jobPolls.record(polls);
+    }
+
+    /** A transient error (429, 5xx, timeout, reset) that the job will retry. */
+    public void retried(Phase phase) {
+        (phase == Phase.SUBMIT ? submitRetries : pollRetries).increment();
+    }
+
+    public void registerInFlight(Supplier<? extends Number> jobsInFlight) {
+        inFlight.set(jobsInFlight);
+    }
+
+    /** {@code status} is the HTTP status, or {@code error} / {@code timeout} when no response came. */
+    public void whisulRequest(Endpoint endpoint, String status, Duration elapsed) {
+        whisulRequestTimer(endpoint, status).record(elapsed);
+    }
+
+    public void budgetWaited(Duration waited) {
+        budgetWait.record(waited);
+    }
+
+    public void registerBudget(DoubleSupplier effectiveRate, double limit, IntSupplier waitingCalls) {
+        Gauge.builder(PREFIX + "budget.rate", effectiveRate, DoubleSupplier::getAsDouble)
+                .description("Whisul calls per second the budget currently lets through (lowered after 429s)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(PREFIX + "budget.limit", () -> limit)
+                .description("WHISUL_MAX_REQUESTS_PER_SECOND: the rate the budget climbs back to")
+                .register(registry);
+        Gauge.builder(PREFIX + "budget.waiting", waitingCalls, supplier -> supplier.getAsInt())
+                .description("Whisul calls queued for the request budget right now")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** 1 while the readiness check is UP, 0 while it is DOWN. */
+    void registerReadiness(DoubleSupplier ready) {
+        Gauge.builder(PREFIX + "ready", ready, DoubleSupplier::getAsDouble)
+                .description("1 while /q/health/ready is UP (Kafka, channels, Whisul API key), else 0")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    private Counter rejected(String reason) {
+        return Counter.builder(PREFIX + "prompts.rejected").tag("reason", reason)
+                .description("Prompt records refused before reaching Whisul").register(registry);
+    }
+
+    private Counter outcome(String reason) {
+        return Counter.builder(PREFIX + "outcomes").tag("reason", reason)
+                .description("Outcome events published, by reason").register(registry);
+    }
+
+    private Counter retries(Phase phase) {
+        return Counter.builder(PREFIX + "retries").tag("phase", phase.name().toLowerCase(Locale.ROOT))
+                .description("Whisul calls retried after a transient error").register(registry);
+    }
+
+    private Timer whisulRequestTimer(Endpoint endpoint, String status) {
+        return Timer.builder(PREFIX + "whisul.requests").tags("endpoint", endpoint.tag, "status", status)
+                .description("Calls to the Whisul API, by endpoint and HTTP status (error/timeout: no response)")
+                .serviceLevelObjectives(REQUEST_BUCKETS)
+                .register(registry);
+    }
+
+    private static Duration[] seconds(long... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofSeconds(values[i]);
+        }
+        return out;
+    }
+
+    private static Duration[] millis(long... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofMillis(values[i]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,176 @@
+package io.whisulbridge.client;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
+import io.whisulbridge.metrics.BridgeMetrics;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The budget on a hand-driven clock and timer wheel: what is released when, without sleeping. */
+class RequestBudgetTest {
+
+    private static final long MS = 1_000_000L;
+
+    private final MeterRegistry registry = new SimpleMeterRegistry();
+    private final FakeTime time = new FakeTime();
+    private final RequestBudget budget = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3),
+            time::now, time, new BridgeMetrics(registry));
+
+    @Test
+    void callsWithinTheBudgetGoOutAtOnce() {
+        var first = subscribe();
+        var second = subscribe();
+
+        first.assertItem(new RequestBudget.Permit(time.now()));
+        second.assertCompleted();
+        assertThat(waitTimer().count()).isEqualTo(2);
+        assertThat(waitTimer().totalTime(TimeUnit.NANOSECONDS)).isZero();
+        assertThat(time.pending()).as("nothing to wake up for").isZero();
+    }
+
+    @Test
+    void callsBeyondItWaitInOrderAndLeaveOneIntervalApartFromASingleTimer() {
+        drainBurst();
+        List<UniAssertSubscriber<RequestBudget.Permit>> waiting = IntStream.range(0, 4).mapToObj(i -> subscribe()).toList();
+
+        waiting.forEach(UniAssertSubscriber::assertNotTerminated);
+        assertThat(time.pending()).isEqualTo(1);
+        assertThat(gauge("whisul.bridge.budget.waiting")).isEqualTo(4);
+
+        time.advance(50 * MS);
+        waiting.get(0).assertCompleted();
+        waiting.subList(1, 4).forEach(UniAssertSubscriber::assertNotTerminated);
+
+        time.advance(150 * MS);
+        waiting.forEach(UniAssertSubscriber::assertCompleted);
+        assertThat(waiting.stream().map(s -> s.getItem().grantedAt() - waiting.get(0).getItem().grantedAt()))
+                .containsExactly(0L, 50 * MS, 100 * MS, 150 * MS);
+        assertThat(time.pending()).as("the timer stops when the queue is empty").isZero();
+        assertThat(waitTimer().max(TimeUnit.MILLISECONDS)).isEqualTo(200);
+        assertThat(gauge("whisul.bridge.budget.waiting")).isZero();
+    }
+
+    @Test
+    void aFullQueueFailsTheCallInsteadOfGrowing() {
+        drainBurst();
+        IntStream.range(0, 5).forEach(i -> subscribe());
+
+        subscribe().assertFailedWith(RequestBudget.QueueFull.class);
+    }
+
+    @Test
+    void aCancelledCallLeavesTheQueueWithoutSpendingBudget() {
+        drainBurst();
+        var cancelled = subscribe();
+        var next = subscribe();
+
+        cancelled.cancel();
+        time.advance(50 * MS);
+
+        next.assertCompleted();
+        assertThat(cancelled.getItem()).isNull();
+    }
+
+    @Test
+    void a429WithRetryAfterHoldsEveryoneAndHalvesTheRate() {
+        RequestBudget.Permit sent = subscribe().awaitItem().getItem();
+        subscribe();
+        var queued = List.of(subscribe(), subscribe());
+
+        budget.throttled(sent, Duration.ofSeconds(1));
+
+        assertThat(gauge("whisul.bridge.budget.rate")).isEqualTo(10);
+        time.advance(999 * MS);
+        queued.forEach(UniAssertSubscriber::assertNotTerminated);
+        time.advance(100 * MS + MS);
+        queued.get(0).assertCompleted();
+        queued.get(1).assertNotTerminated();
+        time.advance(100 * MS);
+        queued.get(1).assertCompleted();
+    }
+
+    @Test
+    void retryAfterIsHonouredOnlyUpToTheConfiguredMaximum() {
+        RequestBudget.Permit sent = subscribe().awaitItem().getItem();
+        subscribe();
+        var queued = subscribe();
+
+        budget.throttled(sent, Duration.ofHours(1));
+        time.advance(3_000 * MS + 100 * MS + MS);
+
+        queued.assertCompleted();
+    }
+
+    @Test
+    void exportsTheLimitAndRecoversToIt() {
+        budget.throttled(subscribe().awaitItem().getItem(), null);
+
+        assertThat(gauge("whisul.bridge.budget.limit")).isEqualTo(20);
+        assertThat(gauge("whisul.bridge.budget.rate")).isEqualTo(10);
+        time.advance(10_000 * MS);
+        assertThat(gauge("whisul.bridge.budget.rate")).isEqualTo(20);
+    }
+
+    private UniAssertSubscriber<RequestBudget.Permit> subscribe() {
+        return budget.acquire().subscribe().withSubscriber(UniAssertSubscriber.create());
+    }
+
+    private void drainBurst() {
+        subscribe().assertCompleted();
+        subscribe().assertCompleted();
+    }
+
+    private Timer waitTimer() {
+        return registry.get("whisul.bridge.budget.wait").timer();
+    }
+
+    private double gauge(String name) {
+        return registry.get(name).gauge().value();
+    }
+
+    /** A clock and timer wheel that move only when the test says so. */
+    static final class FakeTime implements RequestBudget.Timers {
+        private long now = 42 * MS;
+        private final List<long[]> dueAt = new ArrayList<>();
+        private final List<Runnable> actions = new ArrayList<>();
+
+        long now() {
+            return now;
+        }
+
+        @Override
+        public void schedule(long delayMillis, Runnable action) {
+            dueAt.add(new long[] {now + delayMillis * MS, actions.size()});
+            actions.add(action);
+        }
+
+        int pending() {
+            return (int) dueAt.stream().filter(due -> actions.get((int) due[1]) != null).count();
+        }
+
+        void advance(long nanos) {
+            long until = now + nanos;
+            while (true) {
+                long[] next = dueAt.stream().filter(due -> actions.get((int) due[1]) != null && due[0] <= until)
+                        .min(Comparator.comparingLong(due -> due[0])).orElse(null);
+                if (next == null) {
+                    break;
+                }
+                now = Math.max(now, next[0]);
+                Runnable action = actions.set((int) next[1], null);
+                action.run();
+            }
+            now = until;
+        }
+    }
+}

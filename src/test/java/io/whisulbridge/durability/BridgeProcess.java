@@ -1,0 +1,113 @@
+package io.whisulbridge.durability;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged service ({@code target/quarkus-app}) as a real process, to be killed and restarted by tests. */
+final class BridgeProcess implements AutoCloseable {
+
+    private static final Path APP = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    private final String name;
+    private final Path log;
+    private final int managementPort;
+    private final Process process;
+
+    private BridgeProcess(String name, Path log, int managementPort, Process process) {
+        this.name = name;
+        this.log = log;
+        this.managementPort = managementPort;
+        this.process = process;
+    }
+
+    static BridgeProcess start(String name, Path logDir, Map<String, String> env, List<String> systemProperties) throws Exception {
+        if (!Files.exists(APP)) {
+            throw new IllegalStateException(APP + " is missing: these tests run after `package` (./mvnw verify)");
+        }
+        Files.createDirectories(logDir);
+        int managementPort = BrokerProcess.freePort();
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()));
+        environment.put("BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort));
+        Path log = logDir.resolve(name + ".log");
+        List<String> command = new java.util.ArrayList<>(List.of(BrokerProcess.javaBinary(), "-Xmx256m"));
+        command.addAll(systemProperties);
+        command.addAll(List.of("-jar", APP.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        BridgeProcess bridge = new BridgeProcess(name, log, managementPort, builder.start());
+        bridge.awaitReady(Duration.ofSeconds(90));
+        return bridge;
+    }
+
+    private void awaitReady(Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        Instant giveUp = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(giveUp)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited during start-up; its log:\n" + tail());
+            }
+            try {
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (ready.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notListeningYet) {
+                // keep waiting
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException(name + " was not ready within " + timeout + "; its log:\n" + tail());
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as Kubernetes stops a pod; returns how long the process took to exit. */
+    Duration sigterm(Duration atMost) throws InterruptedException {
+        Instant sent = Instant.now();
+        process.destroy();
+        if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not exit within " + atMost + " of SIGTERM");
+        }
+        return Duration.between(sent, Instant.now());
+    }
+
+    String tail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    String logText() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill9();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.whisulbridge.durability;
+
+import io.whisulbridge.emulator.WhisulEmulator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One test's world: its own topics and consumer group on the shared broker, bridge processes wired to them and to
+ * the emulator, and the counts the test asserts on.
+ */
+final class Scenario {
+
+    static final int PROMPT_PARTITIONS = 6;
+
+    private final String name;
+    private final BrokerProcess broker;
+    private final WhisulEmulator whisul;
+    private final Path logDir;
+
+    Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir) throws Exception {
+        this.name = name;
+        this.broker = broker;
+        this.whisul = whisul;
+        this.logDir = logDir;
+        broker.createTopics(Map.of(topic("song-prompts"), PROMPT_PARTITIONS, topic("whisul-bridge-jobs"), PROMPT_PARTITIONS,
+                topic("songs"), 3, topic("song-failures"), 3, topic("song-prompts-dlq"), 1));
+    }
+
+    String topic(String base) {
+        return name + "-" + base;
+    }
+
+    BridgeProcess startBridge(String instance) throws Exception {
+        return BridgeProcess.start(name + "-" + instance, logDir, Map.ofEntries(
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
+                Map.entry("WHISUL_BASE_URL", whisul.baseUrl()),
+                Map.entry("WHISUL_API_KEY", whisul.apiKey()),
+                Map.entry("WHISUL_POLL_INITIAL_DELAY", "1s"),
+                Map.entry("WHISUL_POLL_INTERVAL", "1s"),
+                Map.entry("WHISUL_POLL_MAX_INTERVAL", "2s"),
+                Map.entry("WHISUL_JOB_MAX_WAIT", "3m"),
+                Map.entry("WHISUL_MAX_REQUESTS_PER_SECOND", "2000"),
+                Map.entry("BRIDGE_TOPICS_PROMPTS", topic("song-prompts")),
+                Map.entry("BRIDGE_TOPICS_LEDGER", topic("whisul-bridge-jobs")),
+                Map.entry("BRIDGE_TOPICS_SONGS", topic("songs")),
+                Map.entry("BRIDGE_TOPICS_FAILURES", topic("song-failures")),
+                Map.entry("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq")),
+                Map.entry("BRIDGE_CONSUMER_GROUP", name),
+                Map.entry("BRIDGE_SHUTDOWN_TIMEOUT", "20s")),
+                // a killed instance's partitions move after its session expires; the default 45 s only slows the test
+                List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
+                        "-Dmp.messaging.incoming.prompts-in.heartbeat.interval.ms=1000"));
+    }
+
+    static String prompt(String requestId) {
+        return "durable song " + requestId;
+    }
+
+    void publish(List<String> requestIds) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (String id : requestIds) {
+                producer.send(new ProducerRecord<>(topic("song-prompts"), id,
+                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Submissions the emulator accepted, per request id of this scenario. */
+    Map<String, Long> submissions(List<String> requestIds) {
+        var stats = whisul.stats();
+        Map<String, Long> counts = new HashMap<>();
+        requestIds.forEach(id -> counts.put(id, stats.submissions(prompt(id))));
+        return counts;
+    }
+
+    int runningJobs() {
+        return whisul.stats().runningJobs();
+    }
+
+    /** Outcome records per key, read from the start of both outcome topics. */
+    Map<String, Integer> outcomes() {
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            Stream.of(topic("songs"), topic("song-failures")).forEach(topic -> {
+                for (PartitionInfo info : reader.partitionsFor(topic)) {
+                    partitions.add(new TopicPartition(topic, info.partition()));
+                }
+            });
+            reader.assign(partitions);
+            reader.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+            while (partitions.stream().anyMatch(partition -> reader.position(partition) < end.get(partition))) {
+                for (ConsumerRecord<String, String> record : reader.poll(Duration.ofMillis(200))) {
+                    counts.merge(record.key(), 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    static List<String> requestIds(String prefix, int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(prefix + "-" + i);
+        }
+        return ids;
+    }
+}
