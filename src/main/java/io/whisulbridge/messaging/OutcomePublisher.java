@@ -47,10 +47,7 @@ public class OutcomePublisher {
                 .onFailure().invoke(failure -> LOG.warnf("publishing the outcome of request %s failed (%s); retrying",
                         outcome.requestId(), failure.getMessage()))
                 .onFailure().retry().withBackOff(retryBackoff, MAX_BACKOFF).indefinitely()
-                .invoke(() -> {
-                    metrics.outcomePublished(outcome);
-                    log(outcome);
-                });
+                .invoke(() -> metrics.outcomePublished(outcome));
     }
 
     private Uni<Void> send(Outcome outcome, String traceparent) {
@@ -69,14 +66,4 @@ public class OutcomePublisher {
         return OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId).withHeaders(headers).build();
     }
 
-    private static void log(Outcome outcome) {
-        if (outcome instanceof Outcome.Song song) {
-            LOG.infof("request %s completed as Whisul job %s: \"%s\"", song.requestId(), song.result().jobId(),
-                    song.result().title());
-        } else {
-            SongFailure failure = ((Outcome.Failure) outcome).failure();
-            LOG.infof("request %s failed (%s, job %s): %s", failure.requestId(), failure.reason(), failure.jobId(),
-                    failure.error());
-        }
-    }
 }

@@ -15,6 +15,7 @@ import io.whisulbridge.ledger.JobLedger;
 import io.whisulbridge.ledger.LedgerEntry;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
+import io.whisulbridge.polling.JobLog;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
@@ -25,6 +26,8 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,6 +88,7 @@ public class PromptPipeline {
             return deadLetter(record, unreadable).eventually(admission::release);
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
+            LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
             return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
                     .chain(() -> ack(record)).eventually(admission::release);
         }
@@ -121,7 +125,9 @@ public class PromptPipeline {
     }
 
     private void finish(Job job) {
-        finished.remember(job.requestId());
+        String outcome = outcomeName(job.outcome());
+        finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
+        JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
         inFlight.remove(job.requestId(), job);
         job.markRecorded();
         admission.release();
@@ -140,10 +146,12 @@ public class PromptPipeline {
         int resumed = 0;
         for (LedgerEntry entry : entries) {
             if (entry.state() == LedgerEntry.State.DONE) {
-                finished.remember(entry.requestId());
+                finished.remember(new FinishedRequests.Finished(entry.requestId(), entry.jobId(), entry.outcome(),
+                        entry.updatedAt() == null ? null : Instant.parse(entry.updatedAt())));
             } else if (!inFlight.containsKey(entry.requestId())) {
                 Job job = jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
                 if (inFlight.putIfAbsent(job.requestId(), job) == null) {
+                    JobLog.info(job, "resumed from ledger partition %d: polling Whisul job %s again", partition, job.jobId());
                     admission.acquireNow();
                     run(job);
                     resumed++;
@@ -187,6 +195,22 @@ public class PromptPipeline {
 
     public int inFlight() {
         return admission.inUse();
+    }
+
+    public Optional<Job> running(String requestId) {
+        return Optional.ofNullable(inFlight.get(requestId));
+    }
+
+    public List<Job> running() {
+        return inFlight.values().stream().sorted(Comparator.comparing(Job::requestId)).toList();
+    }
+
+    public Optional<FinishedRequests.Finished> finished(String requestId) {
+        return finished.get(requestId);
+    }
+
+    private static String outcomeName(Outcome outcome) {
+        return outcome instanceof Outcome.Failure failure ? failure.failure().reason().name() : "COMPLETED";
     }
 
     private ParsedPrompt parse(Message<byte[]> record) {

@@ -26,6 +26,7 @@ public final class Job {
     private Instant acceptedAt;
     private Instant deadline;
     private volatile Cancellable run;
+    private volatile Instant nextCallAt;
     private Duration nextDelay = Duration.ZERO;
     private boolean waitingForKey;
     private int calls;
@@ -51,6 +52,15 @@ public final class Job {
         job.accepted(jobId, acceptedAt, deadline, firstPoll);
         job.markRecorded();
         return job;
+    }
+
+    /** When the next Whisul call of this job is due; null while it waits for the key or is done. */
+    public Instant nextCallAt() {
+        return nextCallAt;
+    }
+
+    void nextCallAt(Instant due) {
+        nextCallAt = due;
     }
 
     public int partition() {

@@ -8,7 +8,6 @@ import io.whisulbridge.client.SubmitResponse;
 import io.whisulbridge.client.WhisulClient;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
 
 import io.whisulbridge.domain.PromptEvent;
 
@@ -23,8 +22,6 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class JobDriver {
-
-    private static final Logger LOG = Logger.getLogger(JobDriver.class);
 
     private final WhisulClient whisul;
     private final ApiKeyGate keyGate;
@@ -71,8 +68,11 @@ public class JobDriver {
 
     private Uni<Void> awaitTurn(Job job) {
         if (job.waitingForKey()) {
+            JobLog.info(job, "waiting for Whisul to accept the API key again");
+            job.nextCallAt(null);
             return keyGate.awaitValidKey().invoke(job::keyRestored);
         }
+        job.nextCallAt(Instant.now().plus(job.nextDelay()));
         return delays.sleep(job.nextDelay());
     }
 
@@ -82,9 +82,9 @@ public class JobDriver {
             if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
             } else if (answer instanceof SubmitResponse.Accepted) {
-                LOG.debugf("request %s accepted as Whisul job %s", job.requestId(), job.jobId());
+                JobLog.info(job, "accepted by Whisul as job %s", job.jobId());
             } else if (answer instanceof SubmitResponse.Transient error && !job.isDone()) {
-                LOG.debugf("request %s: submit failed (%s), retry %d in %s", job.requestId(), error.description(),
+                JobLog.debug(job, "submit failed (%s), retry %d in %s", error.description(),
                         job.consecutiveErrors(), job.nextDelay());
             }
             return job;
@@ -97,10 +97,10 @@ public class JobDriver {
             if (answer instanceof PollResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
             } else if (answer instanceof PollResponse.Running running && !running.knownStatus()) {
-                LOG.warnf("request %s: Whisul job %s has unknown status '%s'; treating it as still running",
-                        job.requestId(), job.jobId(), running.status());
+                JobLog.warn(job, "Whisul job %s has unknown status '%s'; treating it as still running",
+                        job.jobId(), running.status());
             } else if (answer instanceof PollResponse.Transient error && !job.isDone()) {
-                LOG.debugf("request %s: poll of %s failed (%s), retry %d in %s", job.requestId(), job.jobId(),
+                JobLog.debug(job, "poll of %s failed (%s), retry %d in %s", job.jobId(),
                         error.description(), job.consecutiveErrors(), job.nextDelay());
             }
             return job;

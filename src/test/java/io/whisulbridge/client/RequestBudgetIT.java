@@ -102,7 +102,10 @@ class RequestBudgetIT {
 
         List<Long> all = whisul.requests().stream().map(Request::atNanos).toList();
         int busiest = all.stream().mapToInt(start -> count(all, start, start + S)).max().orElse(0);
-        System.out.printf("request budget: %d requests, busiest second %d (limit %d/s)%n", all.size(), busiest, LIMIT);
+        long first = all.get(0);
+        System.out.printf("request budget: %d requests, busiest second %d (limit %d/s); per second: %s%n", all.size(),
+                busiest, LIMIT, IntStream.rangeClosed(0, (int) ((all.get(all.size() - 1) - first) / S))
+                        .mapToObj(second -> String.valueOf(count(all, first + second * S, first + (second + 1) * S))).toList());
         assertThat(busiest).as("requests in any one second").isLessThanOrEqualTo(LIMIT + ALLOWANCE);
     }
 

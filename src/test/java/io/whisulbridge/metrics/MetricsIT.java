@@ -14,6 +14,7 @@ import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.support.InjectWhisul;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
+import io.whisulbridge.support.PromQl;
 import io.whisulbridge.support.PrometheusText;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Script;
@@ -76,8 +77,6 @@ class MetricsIT {
     /** Series Prometheus itself adds to every target. */
     static final Set<String> FROM_PROMETHEUS = Set.of("up");
 
-    private static final Set<String> PROMQL_WORDS = Set.of("and", "or", "unless", "by", "without", "on", "ignoring",
-            "group_left", "group_right", "bool", "offset", "inf", "nan");
     private static final Path ROOT = projectRoot();
 
     @TestHTTPResource(value = "/metrics", management = true)
@@ -178,7 +177,7 @@ class MetricsIT {
 
         Map<String, Set<String>> missing = new TreeMap<>();
         expressions.forEach((where, expr) -> {
-            Set<String> names = metricNames(expr);
+            Set<String> names = PromQl.metricNames(expr);
             assertThat(names).as(where + " names a metric: " + expr).isNotEmpty();
             names.stream().filter(name -> !FROM_PROMETHEUS.contains(name) && !scrape.names().contains(name))
                     .forEach(name -> missing.computeIfAbsent(name, n -> new TreeSet<>()).add(where));
@@ -223,25 +222,6 @@ class MetricsIT {
                         assertThat(target.path("datasource").path("uid").asText()).isEqualTo(variable));
             }
         });
-    }
-
-    /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or durations. */
-    static Set<String> metricNames(String promql) {
-        String bare = promql
-                .replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")
-                .replaceAll("\\{[^}]*}", " ")
-                .replaceAll("\\[[^]]*]", " ")
-                .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
-                .replaceAll("\\boffset\\s+\\w+", " ");
-        Set<String> names = new TreeSet<>();
-        Matcher token = Pattern.compile("(?<![\\w.$])[a-zA-Z_:][a-zA-Z0-9_:]*").matcher(bare);
-        while (token.find()) {
-            String rest = bare.substring(token.end()).stripLeading();
-            if (!rest.startsWith("(") && !PROMQL_WORDS.contains(token.group().toLowerCase())) {
-                names.add(token.group());
-            }
-        }
-        return names;
     }
 
     private static Map<String, String> dashboardExpressions() throws IOException {
