@@ -155,6 +155,24 @@ class MetricsIT {
     }
 
     @Test
+    void theReadinessGaugeDropsWhileWhisulRejectsTheKeyAndRecovers() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> scrape().sum("whisul_bridge_ready") == 1);
+        String id = UUID.randomUUID().toString();
+        try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
+            whisul.acceptKey("a-regenerated-key");
+            try {
+                topics.publishPrompt(id, prompt(id, "key check " + id));
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(scrape().sum("whisul_bridge_ready")).as("readiness DOWN: key rejected").isZero());
+            } finally {
+                whisul.acceptKey(ScriptedWhisul.KEY);
+            }
+            assertThat(topics.awaitOutcome(id).isSong()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> scrape().sum("whisul_bridge_ready") == 1);
+    }
+
+    @Test
     void thePromptConsumersLagIsExportedByTheKafkaBinder() {
         String id = UUID.randomUUID().toString();
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ScriptedWhisul implements AutoCloseable {
 
-    public static final String KEY = "test-key";
+    public static final String KEY = "wk_test_S3cr3t-never-logged";
     private static final String STARTED_AT = "2025-03-01 14:02:11";
     private static final String FINISHED_AT = "2025-03-01 14:04:38";
 
