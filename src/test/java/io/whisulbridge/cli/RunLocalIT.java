@@ -326,7 +326,10 @@ class RunLocalIT {
         static Ports free() {
             Random random = new Random();
             Set<Integer> chosen = new LinkedHashSet<>();
-            while (chosen.size() < 5) {
+            for (int attempt = 0; chosen.size() < 5; attempt++) {
+                if (attempt > 2000) {
+                    throw new IllegalStateException("no 5 free ports between 20000 and 32000");
+                }
                 int port = 20000 + random.nextInt(12000);
                 if (!chosen.contains(port) && bindable(port)) {
                     chosen.add(port);
@@ -337,10 +340,13 @@ class RunLocalIT {
         }
 
         private static boolean bindable(int port) {
+            if (listening(port)) {
+                return false;
+            }
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(false);
                 socket.bind(new InetSocketAddress(port));
-                return !listening(port);
+                return true;
             } catch (IOException taken) {
                 return false;
             }

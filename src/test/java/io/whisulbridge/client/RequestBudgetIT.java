@@ -48,7 +48,7 @@ class RequestBudgetIT {
     private static final int ALLOWANCE = 3;
     private static final int PROMPTS = 100;
     private static final int THROTTLED = 3;
-    private static final Duration RECOVERY = Duration.ofSeconds(6);
+    private static final Duration RECOVERY = Duration.ofSeconds(5);
     private static final long MS = 1_000_000L;
     private static final long S = 1_000 * MS;
 
@@ -67,14 +67,16 @@ class RequestBudgetIT {
         String batch = UUID.randomUUID().toString();
         List<String> ids = IntStream.range(0, PROMPTS).mapToObj(i -> batch + "-" + i).toList();
         // jobs outlive the whole scenario, so demand stays far above the budget while the rate is measured
-        ids.forEach(id -> whisul.script("budget " + id, Script.defaults().runsFor(Duration.ofSeconds(12))));
+        ids.forEach(id -> whisul.script("budget " + id, Script.defaults().runsFor(Duration.ofSeconds(10))));
 
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
+            warmUp(topics);
+            int from = whisul.requests().size();
             topics.publishPrompts(ids.stream()
                     .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "budget " + id)))
                     .toList());
 
-            await().atMost(Duration.ofSeconds(20)).until(() -> whisul.requests().size() >= 60);
+            await().atMost(Duration.ofSeconds(20)).until(() -> whisul.requests().size() - from >= 60);
             whisul.throttleNext(THROTTLED, "1");
             await().atMost(Duration.ofSeconds(20))
                     .until(() -> whisul.requests().stream().filter(Request::throttled).count() == THROTTLED);
@@ -83,7 +85,7 @@ class RequestBudgetIT {
 
             long recovered = lastThrottle + S + RECOVERY.toNanos() + S;
             await().atMost(Duration.ofSeconds(20)).until(() -> System.nanoTime() - (recovered + 2 * S) > 0);
-            List<Long> arrivals = whisul.requests().stream().map(Request::atNanos).toList();
+            List<Long> arrivals = arrivals(from);
 
             for (long throttle : throttledAt) {
                 assertThat(count(arrivals, throttle + 50 * MS, throttle + 950 * MS))
@@ -98,15 +100,36 @@ class RequestBudgetIT {
                     topics.outcomesWhere(outcome -> outcome.key().startsWith(batch)).size() == PROMPTS);
             assertThat(topics.outcomesWhere(outcome -> outcome.key().startsWith(batch)))
                     .as("calls that waited were delayed, not dropped").allMatch(OutcomeTopics.Outcome::isSong);
-        }
 
-        List<Long> all = whisul.requests().stream().map(Request::atNanos).toList();
-        int busiest = all.stream().mapToInt(start -> count(all, start, start + S)).max().orElse(0);
-        long first = all.get(0);
-        System.out.printf("request budget: %d requests, busiest second %d (limit %d/s); per second: %s%n", all.size(),
-                busiest, LIMIT, IntStream.rangeClosed(0, (int) ((all.get(all.size() - 1) - first) / S))
-                        .mapToObj(second -> String.valueOf(count(all, first + second * S, first + (second + 1) * S))).toList());
-        assertThat(busiest).as("requests in any one second").isLessThanOrEqualTo(LIMIT + ALLOWANCE);
+            List<Long> all = arrivals(from);
+            int busiest = all.stream().mapToInt(start -> count(all, start, start + S)).max().orElse(0);
+            long first = all.get(0);
+            System.out.printf("request budget: %d requests, busiest second %d (limit %d/s); per second: %s%n",
+                    all.size(), busiest, LIMIT, IntStream.rangeClosed(0, (int) ((all.get(all.size() - 1) - first) / S))
+                            .mapToObj(second -> String.valueOf(count(all, first + second * S, first + (second + 1) * S)))
+                            .toList());
+            assertThat(busiest).as("requests in any one second").isLessThanOrEqualTo(LIMIT + ALLOWANCE);
+        }
+    }
+
+    /**
+     * A few jobs first: a cold JVM answers its first calls slowly, so the client opens a connection per call and
+     * sends several at once when they connect. That bunching happens after the budget let the calls out; it is not
+     * what this test measures.
+     */
+    private void warmUp(OutcomeTopics topics) {
+        String warm = UUID.randomUUID().toString();
+        List<String> ids = IntStream.range(0, 5).mapToObj(i -> warm + "-" + i).toList();
+        topics.publishPrompts(ids.stream()
+                .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "warm-up " + id)))
+                .toList());
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                topics.outcomesWhere(outcome -> outcome.key().startsWith(warm)).size() == ids.size());
+    }
+
+    private List<Long> arrivals(int from) {
+        List<Request> requests = whisul.requests();
+        return requests.subList(from, requests.size()).stream().map(Request::atNanos).toList();
     }
 
     /** Arrivals in [from, to). */
