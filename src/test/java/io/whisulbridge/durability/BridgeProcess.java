@@ -75,6 +75,20 @@ final class BridgeProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready within " + timeout + "; its log:\n" + tail());
     }
 
+    /** The HTTP status of the readiness probe, or -1 when nothing answers. */
+    int readiness() {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** SIGKILL: no shutdown hook, no flush, no goodbye. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();

@@ -113,7 +113,11 @@ class CrashRecoveryIT {
         try (BridgeProcess bridge = scenario.startBridge("only")) {
             scenario.publish(ids);
             awaitAllSubmitted(ids);
-            broker.restart(Duration.ofSeconds(3));
+            broker.stop();
+            await().atMost(Duration.ofSeconds(60)).until(() -> bridge.readiness() == 503);
+            broker.launch();
+            await().atMost(Duration.ofSeconds(60)).until(() -> bridge.readiness() == 200);
+            System.out.println("[durability] readiness went DOWN while the broker was stopped and UP after it came back");
             awaitEveryOutcome(ids);
             assertExactlyOnce(ids, "after a broker restart");
             List<String> more = Scenario.requestIds("after-restart", 10);
@@ -133,7 +137,7 @@ class CrashRecoveryIT {
             scenario.publish(one);                        // again while its job runs
             awaitEveryOutcome(one);
             scenario.publish(one);                        // again after its outcome, same process
-            Thread.sleep(30_000);                         // spread the duplicates over more than a minute
+            Thread.sleep(40_000);                         // spread the duplicates over more than a minute
             a.sigterm(Duration.ofSeconds(40));
         }
         try (BridgeProcess b = scenario.startBridge("b")) {

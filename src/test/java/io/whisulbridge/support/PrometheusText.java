@@ -19,11 +19,9 @@ public final class PrometheusText {
     }
 
     private final List<Sample> samples;
-    private final String raw;
 
-    private PrometheusText(List<Sample> samples, String raw) {
+    private PrometheusText(List<Sample> samples) {
         this.samples = samples;
-        this.raw = raw;
     }
 
     public static PrometheusText parse(String text) {
@@ -34,11 +32,7 @@ public final class PrometheusText {
                 samples.add(sample(trimmed));
             }
         }
-        return new PrometheusText(List.copyOf(samples), text);
-    }
-
-    public String raw() {
-        return raw;
+        return new PrometheusText(List.copyOf(samples));
     }
 
     public Set<String> names() {
