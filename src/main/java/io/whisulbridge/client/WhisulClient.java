@@ -2,6 +2,7 @@ package io.whisulbridge.client;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.ext.web.client.HttpRequest;
@@ -51,6 +52,10 @@ public class WhisulClient {
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(30)
                 .setFollowRedirects(false)
+                // headers are never logged (the Authorization header carries the key) ...
+                .setLogActivity(false)
+                // ... and calls are traced as children of their job's span (JobTracing), not as orphan client spans
+                .setTracingPolicy(TracingPolicy.IGNORE)
                 .setUserAgent("whisul-bridge"));
     }
 

@@ -13,9 +13,11 @@ import io.whisulbridge.domain.SongFailure;
 import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
 import io.whisulbridge.ledger.LedgerEntry;
+import io.whisulbridge.metrics.BridgeMetrics;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
 import io.whisulbridge.polling.JobLog;
+import io.whisulbridge.polling.JobTracing;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
@@ -24,6 +26,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
@@ -50,6 +53,8 @@ public class PromptPipeline {
     private final JobDriver jobs;
     private final OutcomePublisher outcomes;
     private final JobLedger ledger;
+    private final JobTracing tracing;
+    private final BridgeMetrics metrics;
     private final ApiKeyGate keyGate;
     private final PromptParser parser;
     private final Admission admission;
@@ -57,8 +62,10 @@ public class PromptPipeline {
     private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, ApiKeyGate keyGate,
-                          BridgeConfig config) {
+    public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
+                          ApiKeyGate keyGate, BridgeMetrics metrics, BridgeConfig config) {
+        this.tracing = tracing;
+        this.metrics = metrics;
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
         this.outcomes = outcomes;
@@ -67,6 +74,7 @@ public class PromptPipeline {
         this.parser = new PromptParser(config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
         this.admission = new Admission(config.bridge().maxInFlight());
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
+        metrics.registerInFlight(this::inFlight);
     }
 
     @Incoming(Channels.PROMPTS)
@@ -84,10 +92,13 @@ public class PromptPipeline {
 
     private Uni<Void> handle(Message<byte[]> record) {
         ParsedPrompt parsed = parse(record);
+        metrics.promptReceived();
         if (parsed instanceof ParsedPrompt.Unreadable unreadable) {
+            metrics.promptUnreadable();
             return deadLetter(record, unreadable).eventually(admission::release);
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
+            metrics.promptInvalid();
             LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
             return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
                     .chain(() -> ack(record)).eventually(admission::release);
@@ -109,10 +120,11 @@ public class PromptPipeline {
 
     /** The life of a job: submit, record in the ledger, poll until done, publish the outcome, record it done. */
     private void run(Job job) {
+        tracing.start(job);
         job.runningAs(jobs.submit(job)
                 .call(this::recordAccepted)
                 .chain(jobs::pollUntilDone)
-                .call(done -> outcomes.publish(done.outcome(), done.event().traceparent()))
+                .call(done -> outcomes.publish(done.outcome(), tracing.traceparent(done)))
                 .call(ledger::recordDone)
                 .subscribe().with(this::finish, failure -> abandon(job, failure)));
     }
@@ -125,9 +137,13 @@ public class PromptPipeline {
     }
 
     private void finish(Job job) {
+        if (job.acceptedAt() != null) {
+            metrics.jobFinished(Duration.between(job.acceptedAt(), Instant.now()), job.polls());
+        }
         String outcome = outcomeName(job.outcome());
         finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
         JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
+        tracing.end(job, outcome);
         inFlight.remove(job.requestId(), job);
         job.markRecorded();
         admission.release();
@@ -138,6 +154,7 @@ public class PromptPipeline {
                 job.isRecorded() ? "the ledger resumes it after a restart" : "its prompt record is dead-lettered");
         inFlight.remove(job.requestId(), job);
         admission.release();
+        tracing.end(job, "FAILED_UNEXPECTEDLY");
         job.failed(bug);
     }
 
@@ -165,7 +182,7 @@ public class PromptPipeline {
      * Partitions leave this instance (rebalance or shutdown). Submits under way may still land in the ledger, so
      * the next owner resumes them instead of paying again; everything else simply stops here and goes on there.
      */
-    void handOver(Collection<Integer> partitions, java.time.Duration maxWait) {
+    void handOver(Collection<Integer> partitions, Duration maxWait) {
         List<Job> leaving = inFlight.values().stream().filter(job -> partitions.contains(job.partition())).toList();
         List<Job> submitting = leaving.stream().filter(job -> !job.isRecorded()).toList();
         if (!submitting.isEmpty() && maxWait.toMillis() > 0) {
@@ -176,6 +193,7 @@ public class PromptPipeline {
         }
         leaving.forEach(job -> {
             if (inFlight.remove(job.requestId(), job)) {
+                tracing.end(job, "HANDED_OVER");
                 job.handOver();
                 admission.release();
             }

@@ -3,6 +3,7 @@ package io.whisulbridge.polling;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 
@@ -27,6 +28,7 @@ public final class Job {
     private Instant deadline;
     private volatile Cancellable run;
     private volatile Instant nextCallAt;
+    private Context traceContext = Context.root();
     private Duration nextDelay = Duration.ZERO;
     private boolean waitingForKey;
     private int calls;
@@ -61,6 +63,14 @@ public final class Job {
 
     void nextCallAt(Instant due) {
         nextCallAt = due;
+    }
+
+    public Context traceContext() {
+        return traceContext;
+    }
+
+    void traceContext(Context context) {
+        traceContext = context;
     }
 
     public int partition() {

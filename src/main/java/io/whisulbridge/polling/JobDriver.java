@@ -10,6 +10,7 @@ import io.whisulbridge.config.BridgeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.whisulbridge.domain.PromptEvent;
+import io.whisulbridge.metrics.BridgeMetrics;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -27,8 +28,13 @@ public class JobDriver {
     private final ApiKeyGate keyGate;
     private final Delays delays;
     private final JobPolicy policy;
+    private final JobTracing tracing;
+    private final BridgeMetrics metrics;
 
-    public JobDriver(WhisulClient whisul, ApiKeyGate keyGate, Delays delays, BridgeConfig config) {
+    public JobDriver(WhisulClient whisul, ApiKeyGate keyGate, Delays delays, JobTracing tracing, BridgeMetrics metrics,
+                     BridgeConfig config) {
+        this.tracing = tracing;
+        this.metrics = metrics;
         this.whisul = whisul;
         this.keyGate = keyGate;
         this.delays = delays;
@@ -77,13 +83,15 @@ public class JobDriver {
     }
 
     private Uni<Job> submitOnce(Job job) {
-        return whisul.submit(job.event().prompt()).map(answer -> {
+        return tracing.call(job, "whisul.submit", () -> whisul.submit(job.event().prompt()), JobDriver::name).map(answer -> {
             policy.onSubmit(job, answer, Instant.now());
             if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
             } else if (answer instanceof SubmitResponse.Accepted) {
+                metrics.jobSubmitted();
                 JobLog.info(job, "accepted by Whisul as job %s", job.jobId());
             } else if (answer instanceof SubmitResponse.Transient error && !job.isDone()) {
+                metrics.retried(BridgeMetrics.Phase.SUBMIT);
                 JobLog.debug(job, "submit failed (%s), retry %d in %s", error.description(),
                         job.consecutiveErrors(), job.nextDelay());
             }
@@ -92,7 +100,7 @@ public class JobDriver {
     }
 
     private Uni<Job> pollOnce(Job job) {
-        return whisul.poll(job.jobId()).map(answer -> {
+        return tracing.call(job, "whisul.poll", () -> whisul.poll(job.jobId()), JobDriver::name).map(answer -> {
             policy.onPoll(job, answer, Instant.now());
             if (answer instanceof PollResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
@@ -100,10 +108,15 @@ public class JobDriver {
                 JobLog.warn(job, "Whisul job %s has unknown status '%s'; treating it as still running",
                         job.jobId(), running.status());
             } else if (answer instanceof PollResponse.Transient error && !job.isDone()) {
+                metrics.retried(BridgeMetrics.Phase.POLL);
                 JobLog.debug(job, "poll of %s failed (%s), retry %d in %s", job.jobId(),
                         error.description(), job.consecutiveErrors(), job.nextDelay());
             }
             return job;
         });
+    }
+
+    private static String name(Object answer) {
+        return answer.getClass().getSimpleName();
     }
 }

@@ -80,7 +80,7 @@ class JobOutcomesIT {
         assertThat(song.getString("started_at")).isEqualTo("2025-03-01T14:02:11Z");
         assertThat(song.getString("finished_at")).isEqualTo("2025-03-01T14:04:38Z");
         assertThat(song.getJsonObject("metadata")).isEqualTo(new JsonObject().put("user", 42).put("tags", new JsonArray().add("x")));
-        assertThat(outcome.traceparent()).isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        assertThat(outcome.traceparent()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
         assertThat(whisul.submissions(text)).isEqualTo(1);
     }
 

@@ -22,7 +22,6 @@ import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.ScriptedWhisulResource;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -153,7 +152,6 @@ class MetricsIT {
     }
 
     @Test
-    @Disabled("enable once PromptPipeline and JobDriver call BridgeMetrics (see BridgeMetrics' pipeline methods)")
     void thePipelineMovesItsMeters() {
         PrometheusText before = scrape();
         String song = UUID.randomUUID().toString();
