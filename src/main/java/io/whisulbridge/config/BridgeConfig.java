@@ -35,6 +35,17 @@ public interface BridgeConfig {
         @WithDefault("10s")
         Duration pollMaxInterval();
 
+        /**
+         * {@code backoff}: from the interval growing to the maximum; {@code fixed}: always the interval;
+         * {@code adaptive}: learns how long jobs take and polls at the interval only around their likely end.
+         */
+        @WithDefault("backoff")
+        PollScheduleKind pollSchedule();
+
+        /** Jobs the adaptive schedule must have seen finish before it departs from the backoff schedule. */
+        @WithDefault("20")
+        int pollAdaptiveMinSamples();
+
         /** Each poll interval is this many times the previous one, until {@code poll-max-interval}. */
         @WithDefault("1.5")
         double pollBackoffFactor();
@@ -83,6 +94,8 @@ public interface BridgeConfig {
         @WithDefault("60s")
         Duration rateRecoveryTime();
     }
+
+    enum PollScheduleKind { BACKOFF, FIXED, ADAPTIVE }
 
     interface Bridge {
         @WithDefault("1000")

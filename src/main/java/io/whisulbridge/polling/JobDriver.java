@@ -39,11 +39,21 @@ public class JobDriver {
         this.keyGate = keyGate;
         this.delays = delays;
         BridgeConfig.Whisul settings = config.whisul();
-        this.policy = new JobPolicy(
-                new PollSchedule(settings.pollInitialDelay(), settings.pollInterval(), settings.pollMaxInterval(),
-                        settings.pollBackoffFactor(), settings.pollJitter()),
+        this.policy = new JobPolicy(timing(settings),
                 new RetryBackoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
                 settings.jobMaxWait(), settings.maxRetries(), () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    private static PollTiming timing(BridgeConfig.Whisul settings) {
+        PollSchedule backoff = new PollSchedule(settings.pollInitialDelay(), settings.pollInterval(),
+                settings.pollMaxInterval(), settings.pollBackoffFactor(), settings.pollJitter());
+        return switch (settings.pollSchedule()) {
+            case BACKOFF -> backoff;
+            case FIXED -> PollSchedule.fixed(settings.pollInitialDelay(), settings.pollInterval());
+            // the 5th and 95th percentiles of the last 1000 jobs bracket "around the expected completion"
+            case ADAPTIVE -> new AdaptivePollSchedule(backoff, new DurationEstimator(1000, 50),
+                    settings.pollAdaptiveMinSamples(), 0.05, 0.95);
+        };
     }
 
     /** A job the ledger recorded as accepted: polled again soon, spread over one interval so a replay is no burst. */

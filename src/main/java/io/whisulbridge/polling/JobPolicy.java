@@ -16,13 +16,13 @@ import java.util.function.DoubleSupplier;
 /** Every decision about a job after a Whisul answer, as plain code: no I/O, no clock, no randomness of its own. */
 public final class JobPolicy {
 
-    private final PollSchedule schedule;
+    private final PollTiming schedule;
     private final RetryBackoff backoff;
     private final Duration maxWait;
     private final int maxRetries;
     private final DoubleSupplier random;
 
-    public JobPolicy(PollSchedule schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
+    public JobPolicy(PollTiming schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
         this.schedule = schedule;
         this.backoff = backoff;
         this.maxWait = maxWait;
@@ -34,7 +34,7 @@ public final class JobPolicy {
         return maxWait;
     }
 
-    public PollSchedule schedule() {
+    public PollTiming schedule() {
         return schedule;
     }
 
@@ -66,6 +66,10 @@ public final class JobPolicy {
 
     private void decide(Job job, PollResponse answer, Instant now) {
         if (answer instanceof PollResponse.Completed completed) {
+            Duration took = took(job, completed.job(), now);
+            if (took != null) {
+                schedule.jobCompleted(took);
+            }
             job.finish(new Outcome.Song(songResult(job, completed.job())));
         } else if (answer instanceof PollResponse.Failed failed) {
             fail(job, FailureReason.GENERATION_FAILED, failed.error(), now);
@@ -81,10 +85,22 @@ public final class JobPolicy {
 
     /** The next poll comes by the schedule, but no later than the deadline and never sooner than the interval. */
     private Duration nextPollDelay(Job job, Instant now) {
-        Duration scheduled = schedule.afterPoll(job.polls(), random);
+        Duration elapsed = job.acceptedAt() == null ? Duration.ZERO : Duration.between(job.acceptedAt(), now);
+        Duration scheduled = schedule.afterPoll(job.polls(), elapsed, random);
         Duration untilDeadline = Duration.between(now, job.deadline());
         Duration capped = scheduled.compareTo(untilDeadline) > 0 ? untilDeadline : scheduled;
         return capped.compareTo(schedule.interval()) < 0 ? schedule.interval() : capped;
+    }
+
+    /** Whisul's own start and finish when it sent them; else from acceptance to now, an upper bound. */
+    private static Duration took(Job job, CompletedJob song, Instant now) {
+        if (song.startedAt() != null && song.finishedAt() != null) {
+            Duration reported = Duration.between(Instant.parse(song.startedAt()), Instant.parse(song.finishedAt()));
+            if (!reported.isNegative()) {
+                return reported;
+            }
+        }
+        return job.acceptedAt() == null ? null : Duration.between(job.acceptedAt(), now);
     }
 
     private void retryOrGiveUp(Job job, String error, Duration retryAfter, Duration floor, Instant now) {

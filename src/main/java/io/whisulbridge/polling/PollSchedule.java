@@ -8,7 +8,13 @@ import java.util.function.DoubleSupplier;
  * up to {@code maxInterval}, each delay moved by up to ±{@code jitter} of itself so that jobs submitted together
  * do not poll in lockstep. No delay after the first is ever shorter than {@code interval}.
  */
-public record PollSchedule(Duration initialDelay, Duration interval, Duration maxInterval, double factor, double jitter) {
+public record PollSchedule(Duration initialDelay, Duration interval, Duration maxInterval, double factor, double jitter)
+        implements PollTiming {
+
+    /** Every poll exactly {@code interval} after the previous one: what most hand-written pollers do. */
+    public static PollSchedule fixed(Duration initialDelay, Duration interval) {
+        return new PollSchedule(initialDelay, interval, interval, 1.0, 0.0);
+    }
 
     public PollSchedule {
         if (interval.isNegative() || interval.isZero()) {
@@ -22,8 +28,14 @@ public record PollSchedule(Duration initialDelay, Duration interval, Duration ma
         }
     }
 
+    @Override
     public Duration firstPoll() {
         return initialDelay.isNegative() ? Duration.ZERO : initialDelay;
+    }
+
+    @Override
+    public Duration afterPoll(int pollsDone, Duration elapsed, DoubleSupplier random) {
+        return afterPoll(pollsDone, random);
     }
 
     /** @param pollsDone polls made so far, at least 1 */

@@ -1,0 +1,140 @@
+package io.whisulbridge.bench;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Copied from durability.BrokerProcess (package-private there). A real single-node KRaft broker in a process of its own (from the Kafka jars on the test classpath), so that a
+ * test can stop and restart it on the same port and data directory.
+ */
+final class BenchBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private Process process;
+
+    private BrokerProcess(Path dir, int port, int controllerPort) {
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    static BenchBroker start(Path dir) throws Exception {
+        BenchBroker broker = new BenchBroker(dir, freePort(), freePort());
+        broker.format();
+        broker.launch();
+        return broker;
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    private void format() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("server.properties"), String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=3",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                ""));
+        Process formatting = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
+                "-c", dir.resolve("server.properties").toString())
+                .redirectOutput(dir.resolve("format.log").toFile()).redirectErrorStream(true).start();
+        if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
+            throw new IllegalStateException("formatting the broker storage failed: " + Files.readString(dir.resolve("format.log")));
+        }
+    }
+
+    void launch() throws Exception {
+        process = java("kafka.Kafka", dir.resolve("server.properties").toString())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
+                .redirectErrorStream(true).start();
+        awaitReady(Duration.ofSeconds(60));
+    }
+
+    /** An orderly broker stop; {@link #launch()} brings it back on the same port and data, as in a rolling restart. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    void createTopics(Map<String, Integer> partitionsByTopic) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(partitionsByTopic.entrySet().stream()
+                    .map(topic -> new NewTopic(topic.getKey(), topic.getValue(), (short) 1)).toList())
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws Exception {
+        Instant giveUp = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(giveUp)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the broker exited: see " + dir.resolve("broker.log"));
+            }
+            try (Admin admin = admin()) {
+                if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    return;
+                }
+            } catch (Exception notYet) {
+                Thread.sleep(500);
+            }
+        }
+        throw new IllegalStateException("the broker was not ready within " + timeout);
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
+    }
+
+    private static ProcessBuilder java(String mainClass, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-Xmx768m",
+                "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
