@@ -26,7 +26,7 @@ final class BenchBroker implements AutoCloseable {
     private final int controllerPort;
     private Process process;
 
-    private BrokerProcess(Path dir, int port, int controllerPort) {
+    private BenchBroker(Path dir, int port, int controllerPort) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
