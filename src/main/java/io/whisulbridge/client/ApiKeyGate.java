@@ -50,11 +50,17 @@ public class ApiKeyGate {
             synchronized (this) {
                 if (rejectedSince != null) {
                     waiting.add(emitter);
+                    // a job handed over during the outage must not stay referenced until the key works again
+                    emitter.onTermination(() -> forget(emitter));
                     return;
                 }
             }
             emitter.complete(null);
         });
+    }
+
+    private synchronized void forget(UniEmitter<? super Void> emitter) {
+        waiting.remove(emitter);
     }
 
     public void rejected(int status) {

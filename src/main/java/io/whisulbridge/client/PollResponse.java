@@ -26,4 +26,8 @@ public sealed interface PollResponse {
 
     record Transient(String description, Duration retryAfter) implements PollResponse {
     }
+
+    /** Not sent at all: our own request budget has more calls waiting than it queues. No Whisul error. */
+    record Deferred(Duration retryIn) implements PollResponse {
+    }
 }

@@ -19,4 +19,8 @@ public sealed interface SubmitResponse {
     /** Worth retrying later; {@code retryAfter} is null when Whisul gave no hint. */
     record Transient(String description, Duration retryAfter) implements SubmitResponse {
     }
+
+    /** Not sent at all: our own request budget has more calls waiting than it queues. No Whisul error. */
+    record Deferred(Duration retryIn) implements SubmitResponse {
+    }
 }

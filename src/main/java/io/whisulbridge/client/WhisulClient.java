@@ -30,6 +30,8 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class WhisulClient {
 
+    private static final Duration BUDGET_QUEUE_FULL_RETRY = Duration.ofSeconds(1);
+
     private final WebClient web;
     private final RequestBudget budget;
     private final BridgeMetrics metrics;
@@ -70,6 +72,7 @@ public class WhisulClient {
                     }
                     return answer;
                 })
+                .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> new SubmitResponse.Deferred(BUDGET_QUEUE_FULL_RETRY))
                 .onFailure().recoverWithItem(failure -> new SubmitResponse.Transient(describe(failure), null));
     }
 
@@ -93,6 +96,7 @@ public class WhisulClient {
                     }
                     return answer;
                 })
+                .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> new PollResponse.Deferred(BUDGET_QUEUE_FULL_RETRY))
                 .onFailure().recoverWithItem(failure -> new PollResponse.Transient(describe(failure), null));
     }
 

@@ -57,7 +57,8 @@ public interface BridgeConfig {
         @WithDefault("10m")
         Duration jobMaxWait();
 
-        @WithDefault("30s")
+        /** Whisul answers in milliseconds when healthy; a call this slow is abandoned and retried. */
+        @WithDefault("10s")
         Duration requestTimeout();
 
         /** Consecutive transient errors (429, 5xx, timeouts, resets) one job may see before it fails. */

@@ -40,6 +40,12 @@ public final class ConfigChecks {
         if (config.bridge().maxInFlight() < 1 || config.bridge().maxPromptLength() < 1) {
             problems.add("BRIDGE_MAX_IN_FLIGHT and BRIDGE_MAX_PROMPT_LENGTH must be at least 1");
         }
+        Duration handOver = handOverWait(config);
+        if (config.bridge().shutdownTimeout().minus(SHUTDOWN_MARGIN).compareTo(handOver) < 0) {
+            problems.add("BRIDGE_SHUTDOWN_TIMEOUT (" + config.bridge().shutdownTimeout() + ") leaves less than "
+                    + handOver + " (WHISUL_REQUEST_TIMEOUT plus a ledger write) for submits under way to be recorded; "
+                    + "raise it or lower WHISUL_REQUEST_TIMEOUT");
+        }
         Duration longest = longestRecordWait(config);
         if (config.bridge().unprocessedRecordMaxAgeMs() > 0
                 && Duration.ofMillis(config.bridge().unprocessedRecordMaxAgeMs()).compareTo(longest) < 0) {
@@ -48,6 +54,14 @@ public final class ConfigChecks {
                     + " ms: submit retries, WHISUL_JOB_MAX_WAIT and poll retries); the consumer would be declared stuck");
         }
         return problems;
+    }
+
+    /** Kept back at shutdown for the connectors to close after the hand-over. */
+    public static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(5);
+
+    /** How long a hand-over waits for a submit under way: one request, then its ledger write. */
+    public static Duration handOverWait(BridgeConfig config) {
+        return config.whisul().requestTimeout().plusSeconds(6);
     }
 
     /** Submit retries, the polling deadline plus a retry budget past it, and one publish backoff. */

@@ -49,13 +49,16 @@ public class JobLedger {
     private static final Logger LOG = Logger.getLogger(JobLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WRITE_MAX_BACKOFF = Duration.ofSeconds(30);
-    private static final Duration REPLAY_TIMEOUT = Duration.ofMinutes(2);
+    // per partition, so that several slow partitions still finish within the consumer's max.poll.interval (5 min)
+    private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(30);
+    // compaction only touches closed segments: roll hourly so a ledger replay reads one entry per request
+    private static final Duration SEGMENT = Duration.ofHours(1);
 
     private final MutinyEmitter<LedgerEntry> entries;
     private final Map<String, Object> kafka;
     private final String topic;
     private final BridgeConfig.Ledger settings;
-    private volatile boolean topicChecked;
+    private volatile int checkedPartitions;
 
     public JobLedger(@Channel(CHANNEL) MutinyEmitter<LedgerEntry> entries,
                      @Identifier("default-kafka-broker") Map<String, Object> kafka,
@@ -93,9 +96,26 @@ public class JobLedger {
      * Kafka consumer thread on assignment, before any prompt of that partition is handed out.
      */
     public Collection<LedgerEntry> replay(int partition) {
+        Instant giveUp = Instant.now().plus(REPLAY_TIMEOUT);
+        while (true) {
+            try {
+                return replayOnce(partition, giveUp);
+            } catch (RuntimeException brokerTrouble) {
+                if (Instant.now().isAfter(giveUp)) {
+                    LOG.errorf("could not replay ledger partition %d within %s (%s): its unfinished jobs are not resumed "
+                            + "here and redelivered prompts of it may be submitted again", partition, REPLAY_TIMEOUT,
+                            brokerTrouble.getMessage());
+                    return List.of();
+                }
+                LOG.warnf("replaying ledger partition %d failed (%s); retrying", partition, brokerTrouble.getMessage());
+                sleep(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    private Collection<LedgerEntry> replayOnce(int partition, Instant giveUp) {
         TopicPartition ledgerPartition = new TopicPartition(topic, partition);
         Map<String, LedgerEntry> latest = new LinkedHashMap<>();
-        Instant giveUp = Instant.now().plus(REPLAY_TIMEOUT);
         try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(readerConfig())) {
             reader.assign(List.of(ledgerPartition));
             reader.seekToBeginning(List.of(ledgerPartition));
@@ -112,6 +132,14 @@ public class JobLedger {
             }
         }
         return latest.values();
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void apply(Map<String, LedgerEntry> latest, ConsumerRecord<String, String> record) {
@@ -131,8 +159,8 @@ public class JobLedger {
      * Operators may create it themselves (k8s KafkaTopic); this covers a fresh cluster and a grown prompt topic.
      */
     public void ensureTopic(int promptPartitions) {
-        if (topicChecked) {
-            return;
+        if (checkedPartitions >= promptPartitions) {
+            return; // checked for this many partitions already; a grown prompt topic is checked again
         }
         try (Admin admin = Admin.create(adminConfig())) {
             boolean exists = admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
@@ -145,7 +173,7 @@ public class JobLedger {
                         ledger.partitions().size(), promptPartitions);
                 admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(promptPartitions))).all().get(30, TimeUnit.SECONDS);
             }
-            topicChecked = true;
+            checkedPartitions = promptPartitions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -157,7 +185,8 @@ public class JobLedger {
         int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
         NewTopic ledger = new NewTopic(topic, partitions, (short) Math.min(3, Math.max(1, brokers))).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(settings.retention().toMillis())));
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(settings.retention().toMillis()),
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis())));
         try {
             admin.createTopics(List.of(ledger)).all().get(30, TimeUnit.SECONDS);
             LOG.infof("created the ledger topic %s with %d partitions", topic, partitions);

@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.whisulbridge.config.BridgeConfig;
+import io.whisulbridge.config.ConfigChecks;
 import io.whisulbridge.ledger.JobLedger;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +29,6 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     public static final String NAME = "whisul-bridge-partition-ownership";
 
     private static final Logger LOG = Logger.getLogger(PartitionOwnership.class);
-    private static final Duration SHUTDOWN_MARGIN = Duration.ofSeconds(5);
 
     private final PromptPipeline pipeline;
     private final JobLedger ledger;
@@ -39,8 +39,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         this.pipeline = pipeline;
         this.ledger = ledger;
         // a submit under way ends within one request timeout; waiting longer would stall the rebalance
-        this.handOverWait = config.whisul().requestTimeout().plusSeconds(1);
-        Duration shutdown = config.bridge().shutdownTimeout().minus(SHUTDOWN_MARGIN);
+        this.handOverWait = ConfigChecks.handOverWait(config);
+        Duration shutdown = config.bridge().shutdownTimeout().minus(ConfigChecks.SHUTDOWN_MARGIN);
         this.shutdownWait = shutdown.isNegative() ? Duration.ZERO : shutdown;
     }
 
@@ -61,16 +61,12 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         pipeline.handOver(numbers(partitions), handOverWait);
     }
 
-    @Override
-    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        // lost means someone else may own them already: nothing to wait for, stop polling their jobs
-        pipeline.handOver(numbers(partitions), Duration.ZERO);
-    }
+
 
     /** Runs before the messaging connectors close: stop the intake, let submits under way reach the ledger. */
     void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
         pipeline.stopIntake();
-        Collection<Integer> owned = pipeline.partitionsInFlight();
+        Collection<Integer> owned = pipeline.ownedPartitions();
         LOG.infof("shutting down: intake stopped, handing over the jobs of partitions %s (waiting at most %s)", owned, shutdownWait);
         pipeline.handOver(owned, shutdownWait);
     }

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,7 +60,9 @@ public class PromptPipeline {
     private final PromptParser parser;
     private final Admission admission;
     private final FinishedRequests finished;
+    /** Jobs by partition and request id: a duplicate on another partition belongs to that partition's owner. */
     private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
+    private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
@@ -85,9 +88,16 @@ public class PromptPipeline {
         }
         return keyGate.awaitValidKey()
                 .chain(admission::acquire)
-                .invoke(() -> handle(record).subscribe().with(
-                        done -> { },
-                        failure -> afterFailure(record, failure)));
+                .invoke(() -> {
+                    if (closing || !owned.contains(partitionOf(record))) {
+                        // the partition left while this record waited for a slot: its next owner gets it again
+                        admission.release();
+                        return;
+                    }
+                    Uni.createFrom().deferred(() -> handle(record)).subscribe().with(
+                            done -> { },
+                            failure -> afterFailure(record, failure));
+                });
     }
 
     private Uni<Void> handle(Message<byte[]> record) {
@@ -109,13 +119,27 @@ public class PromptPipeline {
             return ack(record).eventually(admission::release);
         }
         Job job = new Job(event, partitionOf(record));
-        Job running = inFlight.putIfAbsent(event.requestId(), job);
+        Job running = inFlight.putIfAbsent(key(job), job);
         if (running != null) {
             LOG.infof("request %s is already in flight; this record is acknowledged with it", event.requestId());
             return running.recorded().chain(() -> ack(record)).eventually(admission::release);
         }
+        // a hand-over or a finish may have happened between the checks above and the insert
+        if (closing || !owned.contains(job.partition()) || finished.contains(event.requestId())) {
+            inFlight.remove(key(job), job);
+            admission.release();
+            return finished.contains(event.requestId()) ? ack(record) : Uni.createFrom().voidItem();
+        }
         run(job); // the job now owns the slot
         return job.recorded().chain(() -> ack(record));
+    }
+
+    private static String key(Job job) {
+        return key(job.partition(), job.requestId());
+    }
+
+    private static String key(int partition, String requestId) {
+        return partition + "/" + requestId;
     }
 
     /** The life of a job: submit, record in the ledger, poll until done, publish the outcome, record it done. */
@@ -126,7 +150,7 @@ public class PromptPipeline {
                 .chain(jobs::pollUntilDone)
                 .call(done -> outcomes.publish(done.outcome(), tracing.traceparent(done)))
                 .call(ledger::recordDone)
-                .subscribe().with(this::finish, failure -> abandon(job, failure)));
+                .subscribe().with(this::finish, failure -> stopped(job, failure)));
     }
 
     private Uni<Void> recordAccepted(Job job) {
@@ -144,30 +168,41 @@ public class PromptPipeline {
         finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
         JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
         tracing.end(job, outcome);
-        inFlight.remove(job.requestId(), job);
         job.markRecorded();
-        admission.release();
+        release(job);
     }
 
-    private void abandon(Job job, Throwable bug) {
-        LOG.errorf(bug, "request %s (Whisul job %s): unexpected failure; %s", job.requestId(), job.jobId(),
+    private void stopped(Job job, Throwable failure) {
+        if (failure instanceof Job.HandedOverException) {
+            job.handOver(); // stopped before Whisul accepted it: the partition's next owner submits it
+            release(job);
+            return;
+        }
+        LOG.errorf(failure, "request %s (Whisul job %s): unexpected failure; %s", job.requestId(), job.jobId(),
                 job.isRecorded() ? "the ledger resumes it after a restart" : "its prompt record is dead-lettered");
-        inFlight.remove(job.requestId(), job);
-        admission.release();
         tracing.end(job, "FAILED_UNEXPECTEDLY");
-        job.failed(bug);
+        job.failed(failure);
+        release(job);
+    }
+
+    /** Each job gives its slot back exactly once, whoever removes it first: finish, failure or hand-over. */
+    private void release(Job job) {
+        if (inFlight.remove(key(job), job)) {
+            admission.release();
+        }
     }
 
     /** Jobs of newly assigned partitions that the ledger shows accepted and unfinished are polled again here. */
     void adopt(int partition, Collection<LedgerEntry> entries) {
+        owned.add(partition);
         int resumed = 0;
         for (LedgerEntry entry : entries) {
             if (entry.state() == LedgerEntry.State.DONE) {
                 finished.remember(new FinishedRequests.Finished(entry.requestId(), entry.jobId(), entry.outcome(),
                         entry.updatedAt() == null ? null : Instant.parse(entry.updatedAt())));
-            } else if (!inFlight.containsKey(entry.requestId())) {
+            } else if (!inFlight.containsKey(key(partition, entry.requestId()))) {
                 Job job = jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
-                if (inFlight.putIfAbsent(job.requestId(), job) == null) {
+                if (inFlight.putIfAbsent(key(job), job) == null) {
                     JobLog.info(job, "resumed from ledger partition %d: polling Whisul job %s again", partition, job.jobId());
                     admission.acquireNow();
                     run(job);
@@ -183,7 +218,9 @@ public class PromptPipeline {
      * the next owner resumes them instead of paying again; everything else simply stops here and goes on there.
      */
     void handOver(Collection<Integer> partitions, Duration maxWait) {
+        owned.removeAll(partitions);
         List<Job> leaving = inFlight.values().stream().filter(job -> partitions.contains(job.partition())).toList();
+        leaving.forEach(Job::leaving); // a job still submitting makes no new call from now on
         List<Job> submitting = leaving.stream().filter(job -> !job.isRecorded()).toList();
         if (!submitting.isEmpty() && maxWait.toMillis() > 0) {
             Uni.join().all(submitting.stream().map(job -> job.recorded().onFailure().recoverWithNull()).toList())
@@ -192,10 +229,10 @@ public class PromptPipeline {
                     .await().indefinitely(); // on the Kafka consumer thread or at shutdown: blocking is allowed here
         }
         leaving.forEach(job -> {
-            if (inFlight.remove(job.requestId(), job)) {
+            if (inFlight.containsKey(key(job))) {
                 tracing.end(job, "HANDED_OVER");
                 job.handOver();
-                admission.release();
+                release(job);
             }
         });
         if (!leaving.isEmpty()) {
@@ -207,8 +244,8 @@ public class PromptPipeline {
         closing = true;
     }
 
-    Collection<Integer> partitionsInFlight() {
-        return inFlight.values().stream().map(Job::partition).distinct().toList();
+    Collection<Integer> ownedPartitions() {
+        return List.copyOf(owned);
     }
 
     public int inFlight() {
@@ -216,7 +253,7 @@ public class PromptPipeline {
     }
 
     public Optional<Job> running(String requestId) {
-        return Optional.ofNullable(inFlight.get(requestId));
+        return inFlight.values().stream().filter(job -> job.requestId().equals(requestId)).findFirst();
     }
 
     public List<Job> running() {

@@ -27,6 +27,8 @@ public final class Job {
     private Instant acceptedAt;
     private Instant deadline;
     private volatile Cancellable run;
+    private volatile boolean leaving;
+    private volatile boolean handedOver;
     private volatile Instant nextCallAt;
     private Context traceContext = Context.root();
     private Duration nextDelay = Duration.ZERO;
@@ -99,8 +101,18 @@ public final class Job {
         recorded.completeExceptionally(bug);
     }
 
+    /** Its partition is leaving this instance: a job still submitting must not start another call. */
+    public void leaving() {
+        leaving = true;
+    }
+
+    public boolean isLeaving() {
+        return leaving;
+    }
+
     /** Another owner takes over (rebalance, shutdown): whoever waits to ack the prompt record must not. */
     public void handOver() {
+        handedOver = true;
         recorded.completeExceptionally(new HandedOverException(event.requestId()));
         Cancellable current = run;
         if (current != null) {
@@ -110,6 +122,9 @@ public final class Job {
 
     public void runningAs(Cancellable subscription) {
         run = subscription;
+        if (handedOver) {
+            subscription.cancel(); // handed over while its first step was still being set up
+        }
     }
 
     public PromptEvent event() {
@@ -208,7 +223,7 @@ public final class Job {
     }
 
     public static final class HandedOverException extends RuntimeException {
-        HandedOverException(String requestId) {
+        public HandedOverException(String requestId) {
             super("request " + requestId + " was handed over to another owner", null, false, false);
         }
     }

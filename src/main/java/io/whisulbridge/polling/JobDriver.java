@@ -76,10 +76,18 @@ public class JobDriver {
         if (job.phase() != phase) {
             return Uni.createFrom().item(job);
         }
-        return Multi.createBy().repeating().uni(() -> awaitTurn(job).chain(() -> call.apply(job)))
+        return Multi.createBy().repeating().uni(() -> awaitTurn(job).chain(() -> callUnlessLeaving(job, call)))
                 .whilst(current -> current.phase() == phase)
                 .collect().last()
                 .replaceWith(job);
+    }
+
+    /** A job whose partition is leaving, and that Whisul has not accepted, stops rather than submit again. */
+    private static Uni<Job> callUnlessLeaving(Job job, Function<Job, Uni<Job>> call) {
+        if (job.isLeaving() && job.phase() == Job.Phase.SUBMITTING) {
+            return Uni.createFrom().failure(new Job.HandedOverException(job.requestId()));
+        }
+        return call.apply(job);
     }
 
     private Uni<Void> awaitTurn(Job job) {

@@ -39,6 +39,10 @@ public final class JobPolicy {
     }
 
     public void onSubmit(Job job, SubmitResponse response, Instant now) {
+        if (response instanceof SubmitResponse.Deferred deferred) {
+            job.retryIn(deferred.retryIn()); // never left this process: neither a call nor an error
+            return;
+        }
         job.callMade();
         if (response instanceof SubmitResponse.Accepted accepted) {
             job.accepted(accepted.jobId(), now, now.plus(maxWait), schedule.firstPoll());
@@ -52,6 +56,10 @@ public final class JobPolicy {
     }
 
     public void onPoll(Job job, PollResponse response, Instant now) {
+        if (response instanceof PollResponse.Deferred deferred) {
+            job.retryIn(deferred.retryIn().compareTo(schedule.interval()) < 0 ? schedule.interval() : deferred.retryIn());
+            return;
+        }
         job.callMade();
         if (response instanceof PollResponse.Unauthorized) {
             job.keyRejected();

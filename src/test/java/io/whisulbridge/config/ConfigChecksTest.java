@@ -119,8 +119,8 @@ class ConfigChecksTest {
 
     @Test
     void longestRecordWaitOfTheDefaultsCoversSubmitRetriesTheDeadlineAndPollRetries() {
-        // per retry 30 s backoff + 30 s timeout + 1 s; 9 calls each for submit and poll; 10 min; 10 s; 5 s
-        assertThat(ConfigChecks.longestRecordWait(DEFAULTS)).isEqualTo(Duration.ofSeconds(2 * 9 * 61 + 600 + 10 + 5));
+        // per retry 30 s backoff + 10 s timeout + 1 s; 9 calls each for submit and poll; 10 min; 10 s; 5 s
+        assertThat(ConfigChecks.longestRecordWait(DEFAULTS)).isEqualTo(Duration.ofSeconds(2 * 9 * 41 + 600 + 10 + 5));
     }
 
     @Test
@@ -142,6 +142,14 @@ class ConfigChecksTest {
     @Test
     void zeroMaxAgeDisablesTheStuckRecordCheck() {
         assertThat(ConfigChecks.problems(config(Map.of("bridge.unprocessed-record-max-age-ms", "0")))).isEmpty();
+    }
+
+    @Test
+    void shutdownTimeoutTooShortForASubmitUnderWayIsAProblem() {
+        BridgeConfig config = config(Map.of("bridge.shutdown-timeout", "20s", "whisul.request-timeout", "10s"));
+
+        assertThat(ConfigChecks.problems(config)).singleElement().asString()
+                .contains("BRIDGE_SHUTDOWN_TIMEOUT").contains("WHISUL_REQUEST_TIMEOUT");
     }
 
     @Test

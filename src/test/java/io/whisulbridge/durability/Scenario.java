@@ -62,6 +62,7 @@ final class Scenario {
                 Map.entry("BRIDGE_TOPICS_FAILURES", topic("song-failures")),
                 Map.entry("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq")),
                 Map.entry("BRIDGE_CONSUMER_GROUP", name),
+                Map.entry("WHISUL_REQUEST_TIMEOUT", "5s"),
                 Map.entry("BRIDGE_SHUTDOWN_TIMEOUT", "20s")),
                 // a killed instance's partitions move after its session expires; the default 45 s only slows the test
                 List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",

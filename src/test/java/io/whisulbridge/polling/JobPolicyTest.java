@@ -66,6 +66,28 @@ class JobPolicyTest {
     }
 
     @Test
+    void submitDeferredByOurOwnBudgetIsNeitherACallNorAnError() {
+        policy.onSubmit(job, new SubmitResponse.Deferred(Duration.ofSeconds(1)), T0);
+
+        assertThat(job.calls()).isZero();
+        assertThat(job.consecutiveErrors()).isZero();
+        assertThat(job.phase()).isEqualTo(Job.Phase.SUBMITTING);
+        assertThat(job.nextDelay()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void pollDeferredByOurOwnBudgetWaitsAtLeastTheIntervalWithoutCountingAnError() {
+        accepted();
+
+        policy.onPoll(job, new PollResponse.Deferred(Duration.ofSeconds(1)), T0.plusSeconds(10));
+
+        assertThat(job.calls()).isEqualTo(1);
+        assertThat(job.consecutiveErrors()).isZero();
+        assertThat(job.isDone()).isFalse();
+        assertThat(job.nextDelay()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
     void rejectedSubmitFailsAsInvalidPromptWithoutAJobId() {
         policy.onSubmit(job, new SubmitResponse.Rejected("HTTP 400: prompt must not be empty"), T0);
 
