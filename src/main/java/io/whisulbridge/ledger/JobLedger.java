@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
+import io.whisulbridge.config.KafkaConnection;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.polling.Job;
@@ -29,7 +30,6 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,7 +198,7 @@ public class JobLedger {
     }
 
     private Map<String, Object> readerConfig() {
-        Map<String, Object> config = clientConfig();
+        Map<String, Object> config = KafkaConnection.settings(kafka);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -207,19 +207,9 @@ public class JobLedger {
     }
 
     private Map<String, Object> adminConfig() {
-        Map<String, Object> config = clientConfig();
+        Map<String, Object> config = KafkaConnection.settings(kafka);
         config.put("client.id", "whisul-bridge-ledger-admin");
         return config;
     }
 
-    /** The connection settings all Kafka clients of the service share (bootstrap servers, security). */
-    private Map<String, Object> clientConfig() {
-        Map<String, Object> config = new HashMap<>();
-        kafka.forEach((key, value) -> {
-            if (key.equals("bootstrap.servers") || key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                config.put(key, value);
-            }
-        });
-        return config;
-    }
 }

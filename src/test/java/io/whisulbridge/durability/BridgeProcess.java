@@ -1,5 +1,7 @@
 package io.whisulbridge.durability;
 
+import io.whisulbridge.support.BrokerProcess;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,7 @@
 package io.whisulbridge.durability;
 
+import io.whisulbridge.support.BrokerProcess;
+
 import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.WhisulEmulator;
 import org.junit.jupiter.api.AfterAll;

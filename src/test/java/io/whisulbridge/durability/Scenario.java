@@ -1,5 +1,7 @@
 package io.whisulbridge.durability;
 
+import io.whisulbridge.support.BrokerProcess;
+
 import io.whisulbridge.emulator.WhisulEmulator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

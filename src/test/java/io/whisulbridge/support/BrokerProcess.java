@@ -1,4 +1,4 @@
-package io.whisulbridge.durability;
+package io.whisulbridge.support;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -19,27 +19,34 @@ import java.util.concurrent.TimeUnit;
  * A real single-node KRaft broker in a process of its own (from the Kafka jars on the test classpath), so that a
  * test can stop and restart it on the same port and data directory.
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
 
     private final Path dir;
+    private final String maxHeap;
     private final int port;
     private final int controllerPort;
     private Process process;
 
-    private BrokerProcess(Path dir, int port, int controllerPort) {
+    private BrokerProcess(Path dir, String maxHeap, int port, int controllerPort) {
         this.dir = dir;
+        this.maxHeap = maxHeap;
         this.port = port;
         this.controllerPort = controllerPort;
     }
 
-    static BrokerProcess start(Path dir) throws Exception {
-        BrokerProcess broker = new BrokerProcess(dir, freePort(), freePort());
+    public static BrokerProcess start(Path dir) throws Exception {
+        return start(dir, "384m");
+    }
+
+    /** @param maxHeap the broker JVM's -Xmx, e.g. {@code 768m} for a benchmark's load */
+    public static BrokerProcess start(Path dir, String maxHeap) throws Exception {
+        BrokerProcess broker = new BrokerProcess(dir, maxHeap, freePort(), freePort());
         broker.format();
         broker.launch();
         return broker;
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
 
@@ -70,7 +77,7 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    void launch() throws Exception {
+    public void launch() throws Exception {
         process = java("kafka.Kafka", dir.resolve("server.properties").toString())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
                 .redirectErrorStream(true).start();
@@ -78,12 +85,12 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** An orderly broker stop; {@link #launch()} brings it back on the same port and data, as in a rolling restart. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    void createTopics(Map<String, Integer> partitionsByTopic) throws Exception {
+    public void createTopics(Map<String, Integer> partitionsByTopic) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(partitionsByTopic.entrySet().stream()
                     .map(topic -> new NewTopic(topic.getKey(), topic.getValue(), (short) 1)).toList())
@@ -113,18 +120,18 @@ final class BrokerProcess implements AutoCloseable {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
     }
 
-    private static ProcessBuilder java(String mainClass, String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-Xmx384m",
+    private ProcessBuilder java(String mainClass, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap,
                 "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
     }
 
-    static String javaBinary() {
+    public static String javaBinary() {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -1,0 +1,735 @@
+package io.whisulbridge.bench;
+
+import io.whisulbridge.support.BrokerProcess;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.whisulbridge.emulator.EmulatorSettings;
+import io.whisulbridge.emulator.EmulatorStats;
+import io.whisulbridge.emulator.WhisulEmulator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark harness (issue 7). It starts a real broker and the packaged bridge (or the naive baseline) as
+ * separate processes, runs the Whisul emulator in this JVM, publishes prompts and measures from outside. See
+ * BENCHMARKS.md for the method. {@code main} is the full run ({@code ./mvnw -B verify -Pbench}); {@link BenchSmokeIT}
+ * runs {@link Options#smoke()}.
+ */
+public final class Bench {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Sizes of one run. Time-like knobs are scaled by {@code timeScale} in the smoke run. */
+    record Options(String label, Path workDir, Path plotDir, int throughputPrompts, int naiveThroughputPrompts,
+            Duration ceilingFor, int pollPrompts, int naivePollPrompts, Duration pollJobMin, Duration pollJobMax,
+            double timeScale, Duration pollGroupMax, int[] capacitySteps, Duration capacityJobMin,
+            Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax) {
+
+        static Options full() {
+            return new Options("full", Path.of("target", "bench"), Path.of("docs", "benchmarks"), 100_000, 2_000,
+                    Duration.ofSeconds(20), 1_000, 400, Duration.ofSeconds(60), Duration.ofSeconds(180), 1.0,
+                    Duration.ofMinutes(5), new int[] {10_000, 25_000, 50_000}, Duration.ofSeconds(60),
+                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(45), Duration.ofSeconds(120));
+        }
+
+        static Options smoke() {
+            return new Options("smoke", Path.of("target", "bench-smoke"), Path.of("target", "bench-smoke"), 300, 40,
+                    Duration.ofSeconds(2), 100, 40, Duration.ofMillis(1500), Duration.ofMillis(3000), 0.1,
+                    Duration.ofSeconds(30), new int[] {300}, Duration.ofSeconds(3), Duration.ofSeconds(6),
+                    Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(30));
+        }
+    }
+
+    /** One row of the results table. Absent figures are NaN. */
+    record Row(String scenario, String system, long prompts, long completed, long failed, double seconds,
+            double promptsPerSecond, double completedPerMinute, double requestsPerJob, double lagP50, double lagP95,
+            double lagP99, double peakInFlight, double heapMaxMiB, double rssMaxMiB, double cpuMeanCores,
+            double slipP50, double slipP99, double slipMax, long pollsOver1sLate, long pollsMeasured) {
+    }
+
+    /** A machine sample of the process under test. */
+    record Sample(long at, double inFlight, double heapBytes, double rssBytes, double cpuCores) {
+    }
+
+    record Results(List<Row> rows, double ceilingJobsPerSecond, Map<String, Path> plots, String markdown) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Arrays.asList(args).contains("--smoke") ? Options.smoke() : Options.full();
+        Results results = new Bench(options).run();
+        System.out.println(results.markdown());
+        System.exit(0);
+    }
+
+    private final Options o;
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Path> plots = new LinkedHashMap<>();
+    private final boolean adaptiveAvailable = hasPollScheduleKnob();
+    private BrokerProcess broker;
+    private Vertx vertx;
+    private WhisulEmulator emulator;
+    private double ceiling = Double.NaN;
+    private final List<Sample> capacitySamples = new ArrayList<>();
+
+    Bench(Options options) {
+        this.o = options;
+    }
+
+    Results run() throws Exception {
+        Files.createDirectories(o.workDir());
+        Files.createDirectories(o.plotDir());
+        long started = System.currentTimeMillis();
+        vertx = Vertx.vertx();
+        try (BrokerProcess b = BrokerProcess.start(o.workDir().resolve("broker-" + started), "768m")) {
+            broker = b;
+            emulator = WhisulEmulator.startBlocking(vertx, EmulatorSettings.builder()
+                    .jobDuration(Duration.ofMillis(1)).statsMaxEntries(2_000_000)
+                    .completedJobTtl(Duration.ofMinutes(5)).renderCacheBytes(0).seed(7L).build());
+            log("emulator at " + emulator.baseUrl() + ", broker at " + broker.bootstrapServers()
+                    + ", adaptive schedule available: " + adaptiveAvailable);
+            throughput();
+            pollingEfficiency();
+            capacity();
+            emulator.close();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        drawPlots();
+        String md = markdown((System.currentTimeMillis() - started) / 1000.0);
+        Files.writeString(o.workDir().resolve("results.md"), md);
+        return new Results(List.copyOf(rows), ceiling, Map.copyOf(plots), md);
+    }
+
+    // ---------------------------------------------------------------- scenarios
+
+    private void throughput() throws Exception {
+        emulator.updateSettings(s -> s.jobDuration(Duration.ofMillis(1)));
+        ceiling = emulatorCeiling(o.ceilingFor());
+        log(String.format(Locale.ROOT, "emulator ceiling (submit + poll per job, 64 connections, in-JVM client): %.0f jobs/s", ceiling));
+
+        Scenario bridge = new Scenario("tp-bridge");
+        try (BenchProcess p = bridge.startBridge("backoff", "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), null)) {
+            rows.add(bridge.drive(p, o.throughputPrompts(), Duration.ofMinutes(8), "throughput", "bridge (backoff)", null));
+        }
+        Scenario naive = new Scenario("tp-naive");
+        try (BenchProcess p = naive.startNaive(Math.round(5000 * o.timeScale()))) {
+            rows.add(naive.drive(p, o.naiveThroughputPrompts(), Duration.ofMinutes(3), "throughput", "naive baseline", null));
+        }
+    }
+
+    private void pollingEfficiency() throws Exception {
+        emulator.updateSettings(s -> s.jobDuration(o.pollJobMin(), o.pollJobMax()));
+        RecordingProxy proxy = new RecordingProxy(emulator.port());
+        String proxyId = await(vertx.deployVerticle(proxy));
+        String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
+        List<String> schedules = new ArrayList<>(List.of("fixed", "backoff"));
+        if (adaptiveAvailable) {
+            schedules.add("adaptive");
+        }
+        List<Scenario> scenarios = new ArrayList<>();
+        List<BenchProcess> processes = new ArrayList<>();
+        List<Row> found = new ArrayList<>();
+        try {
+            for (String schedule : schedules) {
+                Scenario s = new Scenario("pe-" + schedule);
+                scenarios.add(s);
+                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), viaProxy));
+            }
+            Scenario n = new Scenario("pe-naive");
+            scenarios.add(n);
+            processes.add(n.startNaive(Math.round(5000 * o.timeScale()), viaProxy));
+            List<Thread> drivers = new ArrayList<>();
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario s = scenarios.get(i);
+                BenchProcess p = processes.get(i);
+                boolean isNaive = s.name.equals("pe-naive");
+                String system = isNaive ? "naive baseline (sleep " + 5 * o.timeScale() + " s)" : "bridge, " + schedules.get(i) + " schedule";
+                int prompts = isNaive ? o.naivePollPrompts() : o.pollPrompts();
+                Thread t = new Thread(() -> {
+                    try {
+                        Row r = s.drive(p, prompts, o.pollGroupMax(), "polling efficiency", system, proxy);
+                        synchronized (found) {
+                            found.add(r);
+                        }
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                    }
+                }, "drive-" + s.name);
+                t.start();
+                drivers.add(t);
+            }
+            for (Thread t : drivers) {
+                t.join();
+            }
+        } finally {
+            for (BenchProcess p : processes) {
+                p.close();
+            }
+            await(vertx.undeploy(proxyId));
+        }
+        found.sort((a, b) -> a.system().compareTo(b.system()));
+        rows.addAll(found);
+    }
+
+    private void capacity() throws Exception {
+        emulator.reset().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        emulator.updateSettings(s -> s.jobDuration(o.capacityJobMin(), o.capacityJobMax()));
+        RecordingProxy proxy = new RecordingProxy(emulator.port());
+        String proxyId = await(vertx.deployVerticle(proxy));
+        String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
+        int top = Arrays.stream(o.capacitySteps()).max().orElse(1000);
+        Scenario s = new Scenario("cap");
+        Map<String, String> env = new LinkedHashMap<>(Map.of("BRIDGE_MAX_IN_FLIGHT", String.valueOf(top + 1000),
+                "WHISUL_MAX_CONNECTIONS", "200"));
+        try (BenchProcess p = s.startBridge("fixed", "512m", env, viaProxy, o.capacityPoll())) {
+            s.capacityRun(p, proxy);
+        } finally {
+            await(vertx.undeploy(proxyId));
+        }
+    }
+
+    // ---------------------------------------------------------------- the emulator's own ceiling
+
+    /** Jobs per second the emulator completes for a plain client doing what the bridge does: submit, then poll to done. */
+    private double emulatorCeiling(Duration forHowLong) throws Exception {
+        emulator.resetStats();
+        int connections = 64;
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+                .setDefaultPort(emulator.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections));
+        String auth = "Bearer " + emulator.apiKey();
+        AtomicLong jobs = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(connections);
+        long warmupEnd = System.currentTimeMillis() + Math.min(3000, forHowLong.toMillis() / 4);
+        AtomicLong countedFrom = new AtomicLong(-1);
+        for (int c = 0; c < connections; c++) {
+            int lane = c;
+            Runnable[] loop = new Runnable[1];
+            loop[0] = () -> {
+                if (stop.get()) {
+                    finished.countDown();
+                    return;
+                }
+                String body = "{\"prompt\":\"ceiling " + lane + " calm piano\"}";
+                client.request(HttpMethod.POST, "/api/generate").compose(req -> req.putHeader("Authorization", auth)
+                                .putHeader("Content-Type", "application/json").send(body).compose(r -> r.body()))
+                        .compose(b -> poll(client, auth, new JsonReader(b.toString()).jobId()))
+                        .onComplete(done -> {
+                            if (System.currentTimeMillis() >= warmupEnd) {
+                                countedFrom.compareAndSet(-1, System.currentTimeMillis());
+                                jobs.incrementAndGet();
+                            }
+                            loop[0].run();
+                        });
+            };
+            vertx.runOnContext(v -> loop[0].run());
+        }
+        Thread.sleep(forHowLong.toMillis());
+        stop.set(true);
+        long end = System.currentTimeMillis();
+        finished.await(30, TimeUnit.SECONDS);
+        client.close();
+        double rate = jobs.get() / ((end - countedFrom.get()) / 1000.0);
+        EmulatorStats st = emulator.stats();
+        log(String.format(Locale.ROOT, "ceiling run: %d requests for %d jobs", st.totalRequests(), st.jobsCreated()));
+        return rate;
+    }
+
+    private Future<Void> poll(HttpClient client, String auth, String jobId) {
+        return client.request(HttpMethod.GET, "/api/jobs/" + jobId)
+                .compose(req -> req.putHeader("Authorization", auth).send().compose(r -> r.body()))
+                .compose(b -> b.toString().contains("\"status\":\"running\"") ? poll(client, auth, jobId) : Future.succeededFuture());
+    }
+
+    private record JsonReader(String text) {
+        String jobId() {
+            int i = text.indexOf("\"job_id\":\"") + 10;
+            return text.substring(i, text.indexOf('"', i));
+        }
+    }
+
+    // ---------------------------------------------------------------- one system under test on its own topics
+
+    private final class Scenario {
+        final String name;
+        final String prefix;
+        final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
+        final AtomicLong published = new AtomicLong();
+        final List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private KafkaProducer<String, String> producer;
+        private Path naiveStats;
+
+        record Outcome(String jobId, long receivedAt, long finishedAtSecondMs, boolean failed) {
+        }
+
+        Scenario(String name) throws Exception {
+            this.name = name;
+            this.prefix = name + "-" + Long.toString(System.nanoTime() % 100000, 36);
+            broker.createTopics(Map.of(topic("song-prompts"), 6, topic("whisul-bridge-jobs"), 6,
+                    topic("songs"), 3, topic("song-failures"), 3, topic("song-prompts-dlq"), 1));
+        }
+
+        String topic(String base) {
+            return prefix + "-" + base;
+        }
+
+        BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl) throws Exception {
+            return startBridge(schedule, xmx, extra, baseUrl, null);
+        }
+
+        BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl, Duration fixedInterval)
+                throws Exception {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+            env.put("WHISUL_BASE_URL", baseUrl == null ? emulator.baseUrl() : baseUrl);
+            env.put("WHISUL_API_KEY", emulator.apiKey());
+            env.put("WHISUL_MAX_REQUESTS_PER_SECOND", "100000");
+            env.put("WHISUL_JOB_MAX_WAIT", "10m");
+            env.put("BRIDGE_TOPICS_PROMPTS", topic("song-prompts"));
+            env.put("BRIDGE_TOPICS_LEDGER", topic("whisul-bridge-jobs"));
+            env.put("BRIDGE_TOPICS_SONGS", topic("songs"));
+            env.put("BRIDGE_TOPICS_FAILURES", topic("song-failures"));
+            env.put("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq"));
+            env.put("BRIDGE_CONSUMER_GROUP", prefix);
+            env.put("BRIDGE_SHUTDOWN_TIMEOUT", "5s");
+            env.put("BRIDGE_LEDGER_REMEMBERED_REQUESTS", "200000");
+            double k = o.timeScale();
+            Duration interval = fixedInterval != null ? fixedInterval : scaled(5000, k);
+            env.put("WHISUL_POLL_INITIAL_DELAY", ms(fixedInterval != null ? fixedInterval : scaled(5000, k)));
+            env.put("WHISUL_POLL_INTERVAL", ms(interval));
+            if (schedule.equals("fixed")) {
+                env.put("WHISUL_POLL_MAX_INTERVAL", ms(interval));
+                env.put("WHISUL_POLL_BACKOFF_FACTOR", "1");
+                env.put("WHISUL_POLL_JITTER", "0");
+            } else {
+                env.put("WHISUL_POLL_MAX_INTERVAL", ms(scaled(10000, k)));
+            }
+            if (adaptiveAvailable) {
+                env.put("WHISUL_POLL_SCHEDULE", schedule);
+            }
+            env.putAll(extra);
+            return BenchProcess.bridge(prefix, o.workDir().resolve("logs"), xmx, env);
+        }
+
+        BenchProcess startNaive(long pollMs) throws Exception {
+            return startNaive(pollMs, emulator.baseUrl());
+        }
+
+        BenchProcess startNaive(long pollMs, String baseUrl) throws Exception {
+            naiveStats = o.workDir().resolve("logs").resolve(prefix + ".stats");
+            return BenchProcess.naive(prefix, o.workDir().resolve("logs"), "512m", List.of(broker.bootstrapServers(),
+                    topic("song-prompts"), topic("songs"), topic("song-failures"), prefix, baseUrl, emulator.apiKey(),
+                    String.valueOf(pollMs), "200", naiveStats.toString()));
+        }
+
+        String requestId(long i) {
+            return prefix + "-" + i;
+        }
+
+        String prompt(String requestId) {
+            return "bench " + requestId + " calm piano";
+        }
+
+        private KafkaProducer<String, String> producer() {
+            if (producer == null) {
+                producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5));
+            }
+            return producer;
+        }
+
+        void publish(int count) {
+            KafkaProducer<String, String> p = producer();
+            for (int i = 0; i < count; i++) {
+                String id = requestId(published.getAndIncrement());
+                p.send(new ProducerRecord<>(topic("song-prompts"), id,
+                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
+            }
+            p.flush();
+        }
+
+        Thread collect() {
+            Thread t = new Thread(() -> {
+                try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))) {
+                    List<TopicPartition> parts = new ArrayList<>();
+                    for (String base : List.of("songs", "song-failures")) {
+                        for (int i = 0; i < 3; i++) {
+                            parts.add(new TopicPartition(topic(base), i));
+                        }
+                    }
+                    c.assign(parts);
+                    c.seekToBeginning(parts);
+                    while (!stop.get()) {
+                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                            long now = System.currentTimeMillis();
+                            boolean failed = r.topic().endsWith("song-failures");
+                            JsonNode v = JSON.readTree(r.value());
+                            long fin = failed ? 0 : finishedAt(v.path("finished_at").asText(""));
+                            outcomes.putIfAbsent(r.key(), new Outcome(v.path("job_id").asText(null), now, fin, failed));
+                        }
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+            }, "collect-" + name);
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        Thread sample(BenchProcess p) {
+            Thread t = new Thread(() -> {
+                p.cpuCores();
+                while (!stop.get()) {
+                    try {
+                        Thread.sleep(1000);
+                        double heap;
+                        double inFlight;
+                        if (naiveStats != null) {
+                            String[] f = Files.exists(naiveStats) ? Files.readString(naiveStats).trim().split(" ") : new String[0];
+                            heap = f.length > 1 ? Double.parseDouble(f[0]) : Double.NaN;
+                            inFlight = f.length > 1 ? Double.parseDouble(f[1]) : Double.NaN;
+                        } else {
+                            String m = p.metrics();
+                            heap = BenchProcess.sum(m, "jvm_memory_used_bytes{area=\"heap\"");
+                            inFlight = BenchProcess.sum(m, "whisul_bridge_jobs_in_flight");
+                        }
+                        samples.add(new Sample(System.currentTimeMillis(), inFlight, heap, p.rssBytes(), p.cpuCores()));
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        // a missed sample
+                    }
+                }
+            }, "sample-" + name);
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
+        /** Publishes {@code prompts} at once and waits for every outcome (or the time limit). */
+        Row drive(BenchProcess p, int prompts, Duration limit, String scenario, String system, RecordingProxy proxy)
+                throws Exception {
+            collect();
+            sample(p);
+            long start = System.currentTimeMillis();
+            publish(prompts);
+            log(name + ": published " + prompts + " prompts in " + (System.currentTimeMillis() - start) + " ms");
+            long giveUp = start + limit.toMillis();
+            long lastReport = 0;
+            while (outcomes.size() < prompts && System.currentTimeMillis() < giveUp && p.process.isAlive()) {
+                Thread.sleep(200);
+                if (System.currentTimeMillis() - lastReport > 15000) {
+                    lastReport = System.currentTimeMillis();
+                    log(name + ": " + outcomes.size() + "/" + prompts + " outcomes");
+                }
+            }
+            long lastOutcome = outcomes.values().stream().mapToLong(Outcome::receivedAt).max().orElse(System.currentTimeMillis());
+            stop.set(true);
+            if (producer != null) {
+                producer.close();
+            }
+            if (outcomes.size() < prompts) {
+                log(name + ": only " + outcomes.size() + "/" + prompts + " outcomes within " + limit
+                        + (p.process.isAlive() ? "" : " (process died:\n" + p.tail() + ")"));
+            }
+            return row(scenario, system, prompts, start, lastOutcome, proxy);
+        }
+
+        Row row(String scenario, String system, long prompts, long start, long end, RecordingProxy proxy) {
+            EmulatorStats stats = emulator.stats();
+            List<Outcome> done = outcomes.values().stream().filter(x -> !x.failed()).toList();
+            long failed = outcomes.values().stream().filter(Outcome::failed).count();
+            double seconds = (end - start) / 1000.0;
+            double reqs = 0;
+            long[] lags = new long[done.size()];
+            int n = 0;
+            for (Map.Entry<String, Outcome> e : outcomes.entrySet()) {
+                Outcome out = e.getValue();
+                if (out.failed()) {
+                    continue;
+                }
+                reqs += stats.submissions(prompt(e.getKey())) + stats.polls(out.jobId());
+                lags[n++] = out.receivedAt() - finishEstimate(out, proxy);
+            }
+            Arrays.sort(lags, 0, n);
+            List<Sample> s = List.copyOf(samples);
+            return new Row(scenario, system, prompts, done.size(), failed, seconds, done.size() / seconds,
+                    done.size() / seconds * 60, n == 0 ? Double.NaN : reqs / n, pct(lags, n, 50) / 1000.0,
+                    pct(lags, n, 95) / 1000.0, pct(lags, n, 99) / 1000.0,
+                    s.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
+                    s.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
+                    s.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
+                    s.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
+                    Double.NaN, Double.NaN, Double.NaN, 0, 0);
+        }
+
+        /** Closed loop: keep {@code step} prompts outstanding, hold each step and measure it. */
+        void capacityRun(BenchProcess p, RecordingProxy proxy) throws Exception {
+            collect();
+            sample(p);
+            long initialDelay = o.capacityPoll().toMillis();
+            long interval = o.capacityPoll().toMillis();
+            AtomicLong target = new AtomicLong(0);
+            Thread feeder = new Thread(() -> {
+                while (!stop.get()) {
+                    long need = target.get() - (published.get() - outcomes.size());
+                    if (need > 0) {
+                        publish((int) Math.min(need, 5000));
+                    }
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "feed-" + name);
+            feeder.setDaemon(true);
+            feeder.start();
+            try {
+                for (int step : o.capacitySteps()) {
+                    target.set(step);
+                    long rampStart = System.currentTimeMillis();
+                    long rampGiveUp = rampStart + o.capacityRampMax().toMillis();
+                    while (System.currentTimeMillis() < rampGiveUp && p.process.isAlive()) {
+                        Sample last = samples.isEmpty() ? null : samples.get(samples.size() - 1);
+                        if (last != null && last.inFlight() >= 0.98 * step) {
+                            break;
+                        }
+                        Thread.sleep(250);
+                    }
+                    if (!p.process.isAlive()) {
+                        log("capacity: the bridge died:\n" + p.tail());
+                        break;
+                    }
+                    long from = System.currentTimeMillis();
+                    log(String.format(Locale.ROOT, "capacity: step %d reached %s in %.1f s; holding %s", step,
+                            samples.isEmpty() ? "?" : String.valueOf(samples.get(samples.size() - 1).inFlight()),
+                            (from - rampStart) / 1000.0, o.capacityHold()));
+                    long completedBefore = outcomes.size();
+                    Thread.sleep(o.capacityHold().toMillis());
+                    long to = System.currentTimeMillis();
+                    long completedIn = outcomes.size() - completedBefore;
+                    List<Sample> window = samples.stream().filter(x -> x.at() >= from && x.at() <= to).toList();
+                    capacitySamples.addAll(samples.stream().filter(x -> x.at() >= rampStart && x.at() <= to).toList());
+                    long[] late = slippage(proxy, from, to, initialDelay, interval);
+                    int n = late.length;
+                    long over = Arrays.stream(late).filter(x -> x > 1000).count();
+                    double seconds = (to - from) / 1000.0;
+                    rows.add(new Row("capacity " + step, "bridge, fixed " + interval / 1000.0 + " s poll", published.get(),
+                            completedIn, 0, seconds, completedIn / seconds, completedIn / seconds * 60, Double.NaN,
+                            Double.NaN, Double.NaN, Double.NaN,
+                            window.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
+                            window.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
+                            window.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
+                            window.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
+                            pct(late, n, 50) / 1000.0, pct(late, n, 99) / 1000.0, n == 0 ? Double.NaN : late[n - 1] / 1000.0,
+                            over, n));
+                    log("capacity: " + rows.get(rows.size() - 1));
+                }
+            } finally {
+                stop.set(true);
+                feeder.join(5000);
+                if (producer != null) {
+                    producer.close();
+                }
+            }
+        }
+
+        /** Lateness of every poll (of a job accepted through the proxy) made in [from, to]: actual − due. */
+        long[] slippage(RecordingProxy proxy, long from, long to, long initialDelay, long interval) {
+            long[] late = new long[1024];
+            int n = 0;
+            for (RecordingProxy.JobTrace t : proxy.jobs.values()) {
+                if (t.acceptedAt == 0) {
+                    continue;
+                }
+                long[] polls = t.polls;
+                int count = Math.min(t.pollCount, polls.length);
+                long previous = t.acceptedAt;
+                long wait = initialDelay;
+                for (int i = 0; i < count; i++) {
+                    long at = polls[i];
+                    if (at >= from && at <= to) {
+                        if (n == late.length) {
+                            late = Arrays.copyOf(late, n * 2);
+                        }
+                        late[n++] = at - (previous + wait);
+                    }
+                    previous = at;
+                    wait = interval;
+                }
+            }
+            late = Arrays.copyOf(late, n);
+            Arrays.sort(late);
+            return late;
+        }
+    }
+
+    /**
+     * The emulator's finish time for a job, from outside: Whisul's {@code finished_at} has whole seconds, so the
+     * finish lies in [F, F+1 s); through the recording proxy it also lies after the last poll answered "running" and
+     * no later than the first poll answered "completed". The estimate is the middle of what is left.
+     */
+    private static long finishEstimate(Scenario.Outcome out, RecordingProxy proxy) {
+        long lo = out.finishedAtSecondMs();
+        long hi = lo + 999;
+        if (proxy != null && out.jobId() != null) {
+            RecordingProxy.JobTrace t = proxy.jobs.get(out.jobId());
+            if (t != null) {
+                long nlo = Math.max(lo, t.lastRunningPoll);
+                long nhi = t.firstDonePoll > 0 ? Math.min(hi, t.firstDonePoll) : hi;
+                if (nlo <= nhi) {
+                    lo = nlo;
+                    hi = nhi;
+                }
+            }
+        }
+        return (lo + hi) / 2;
+    }
+
+    private static long finishedAt(String text) {
+        if (text.isEmpty()) {
+            return 0;
+        }
+        String iso = text.contains("T") ? text : text.replace(' ', 'T') + "Z";
+        return Instant.parse(iso).toEpochMilli();
+    }
+
+    // ---------------------------------------------------------------- output
+
+    private void drawPlots() throws Exception {
+        if (!capacitySamples.isEmpty()) {
+            XYChart heap = new XYChartBuilder().width(800).height(500).title("Bridge heap and RSS against jobs in flight")
+                    .xAxisTitle("jobs in flight").yAxisTitle("MiB").build();
+            heap.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4);
+            heap.addSeries("heap used", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+                    capacitySamples.stream().mapToDouble(x -> x.heapBytes() / (1 << 20)).toArray());
+            heap.addSeries("RSS", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+                    capacitySamples.stream().mapToDouble(x -> x.rssBytes() / (1 << 20)).toArray());
+            save(heap, "capacity-heap");
+            XYChart cpu = new XYChartBuilder().width(800).height(500).title("Bridge CPU against jobs in flight")
+                    .xAxisTitle("jobs in flight").yAxisTitle("cores (1 s samples; the machine has 2)").build();
+            cpu.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4);
+            cpu.addSeries("CPU", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+                    capacitySamples.stream().mapToDouble(Sample::cpuCores).toArray());
+            save(cpu, "capacity-cpu");
+        }
+        List<Row> pe = rows.stream().filter(r -> r.scenario().equals("polling efficiency") && !Double.isNaN(r.requestsPerJob())).toList();
+        if (!pe.isEmpty()) {
+            XYChart lag = new XYChartBuilder().width(800).height(500).title("Detection lag against Whisul requests per job")
+                    .xAxisTitle("requests per job (submit + polls)").yAxisTitle("detection lag, s").build();
+            lag.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(10);
+            for (Row r : pe) {
+                lag.addSeries(r.system() + " p95", new double[] {r.requestsPerJob()}, new double[] {r.lagP95()});
+                lag.addSeries(r.system() + " p50", new double[] {r.requestsPerJob()}, new double[] {r.lagP50()});
+            }
+            save(lag, "polling-lag-vs-requests");
+        }
+    }
+
+    private void save(XYChart chart, String name) throws Exception {
+        Path file = o.plotDir().resolve(name + ".png");
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        plots.put(name, file);
+    }
+
+    private String markdown(double totalSeconds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Run `%s`, %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %.0f jobs/s.%n%n",
+                o.label(), totalSeconds, ceiling));
+        sb.append("| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    r.scenario(), r.system(), r.prompts(), r.completed(), r.failed(), r.seconds(), r.promptsPerSecond(),
+                    r.completedPerMinute(), f2(r.requestsPerJob()), f2(r.lagP50()), f2(r.lagP95()), f2(r.lagP99()),
+                    f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
+                    f2(r.slipP99()), f2(r.slipMax()), r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
+        }
+        return sb.toString();
+    }
+
+    private static String f2(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String f0(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static double pct(long[] sorted, int n, double p) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(n - 1, (int) Math.ceil(p / 100.0 * n) - 1 < 0 ? 0 : (int) Math.ceil(p / 100.0 * n) - 1)];
+    }
+
+    private static Duration scaled(long millis, double k) {
+        return Duration.ofMillis(Math.max(1, Math.round(millis * k)));
+    }
+
+    private static String ms(Duration d) {
+        return d.toMillis() + "ms";
+    }
+
+    private static boolean hasPollScheduleKnob() {
+        try {
+            Class<?> whisul = Class.forName("io.whisulbridge.config.BridgeConfig$Whisul");
+            return Arrays.stream(whisul.getMethods()).anyMatch(m -> m.getName().equals("pollSchedule"));
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    static void log(String line) {
+        System.out.println("[bench " + Instant.now() + "] " + line);
+    }
+}
