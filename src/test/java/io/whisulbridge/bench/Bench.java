@@ -326,7 +326,8 @@ public final class Bench {
             env.put("BRIDGE_TOPICS_FAILURES", topic("song-failures"));
             env.put("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq"));
             env.put("BRIDGE_CONSUMER_GROUP", prefix);
-            env.put("BRIDGE_SHUTDOWN_TIMEOUT", "5s");
+            env.put("BRIDGE_SHUTDOWN_TIMEOUT", "20s");
+            env.put("WHISUL_REQUEST_TIMEOUT", "5s");
             env.put("BRIDGE_LEDGER_REMEMBERED_REQUESTS", "200000");
             double k = o.timeScale();
             Duration interval = fixedInterval != null ? fixedInterval : scaled(5000, k);

@@ -62,7 +62,8 @@ class RunLocalIT {
     private static final Duration FIRST_READY = Duration.ofMinutes(4);   // may include resolving the broker jars
     private static final Duration READY = Duration.ofMinutes(2);         // the "under two minutes" promise
     private static final Duration STOP = Duration.ofSeconds(90);
-    private static final String READY_LINE = "whisul-bridge local run is ready";
+    // the banner's last line: waiting for it means the whole banner (where everything is) has been printed
+    private static final String READY_LINE = "Ctrl-C stops everything this run started";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
