@@ -8,7 +8,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
-import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -77,9 +76,8 @@ public class JobLedger {
     }
 
     public Uni<Void> recordDone(Job job) {
-        String outcome = job.outcome() instanceof Outcome.Failure failure ? failure.failure().reason().name() : "COMPLETED";
         return write(job.partition(), new LedgerEntry(job.requestId(), LedgerEntry.State.DONE, job.jobId(), null, null,
-                null, null, outcome, Instant.now().toString()));
+                null, null, job.outcome().name(), Instant.now().toString()));
     }
 
     private Uni<Void> write(int partition, LedgerEntry entry) {

@@ -109,11 +109,18 @@ public class PromptPipeline {
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
             metrics.promptInvalid();
-            LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
-            return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
-                    .chain(() -> ack(record)).eventually(admission::release);
+            return reject(record, invalid).eventually(admission::release);
         }
-        PromptEvent event = ((ParsedPrompt.Valid) parsed).event();
+        return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
+    }
+
+    private Uni<Void> reject(Message<byte[]> record, ParsedPrompt.Invalid invalid) {
+        LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
+        return outcomes.publish(invalidPrompt(invalid), invalid.traceparent()).chain(() -> ack(record));
+    }
+
+    /** One job per request id and partition: a new request starts one, a duplicate joins it or is already done. */
+    private Uni<Void> startOrJoin(Message<byte[]> record, PromptEvent event) {
         if (finished.contains(event.requestId())) {
             LOG.infof("request %s already has its outcome; not submitting it again", event.requestId());
             return ack(record).eventually(admission::release);
@@ -164,7 +171,7 @@ public class PromptPipeline {
         if (job.acceptedAt() != null) {
             metrics.jobFinished(Duration.between(job.acceptedAt(), Instant.now()), job.polls());
         }
-        String outcome = outcomeName(job.outcome());
+        String outcome = job.outcome().name();
         finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
         JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
         tracing.end(job, outcome);
@@ -264,9 +271,6 @@ public class PromptPipeline {
         return finished.get(requestId);
     }
 
-    private static String outcomeName(Outcome outcome) {
-        return outcome instanceof Outcome.Failure failure ? failure.failure().reason().name() : "COMPLETED";
-    }
 
     private ParsedPrompt parse(Message<byte[]> record) {
         IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
