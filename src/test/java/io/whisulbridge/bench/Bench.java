@@ -57,20 +57,39 @@ public final class Bench {
     record Options(String label, Path workDir, Path plotDir, int throughputPrompts, int naiveThroughputPrompts,
             Duration ceilingFor, int pollPrompts, int naivePollPrompts, Duration pollJobMin, Duration pollJobMax,
             double timeScale, Duration pollGroupMax, int[] capacitySteps, Duration capacityJobMin,
-            Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax) {
+            Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax,
+            double steadyRatePerSecond, Duration steadySubmitFor, Duration steadyWarmup, List<String> scenarios) {
+
+        /** Scenarios run when none are named: the three of the original run. {@code polling-steady} is opt-in. */
+        static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "capacity");
+        static final List<String> ALL_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
+
+        Options withScenarios(List<String> names) {
+            for (String n : names) {
+                if (!ALL_SCENARIOS.contains(n)) {
+                    throw new IllegalArgumentException("unknown scenario " + n + "; known: " + ALL_SCENARIOS);
+                }
+            }
+            return new Options(label, workDir, plotDir, throughputPrompts, naiveThroughputPrompts, ceilingFor, pollPrompts,
+                    naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
+                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, steadyRatePerSecond, steadySubmitFor,
+                    steadyWarmup, List.copyOf(names));
+        }
 
         static Options full() {
             return new Options("full", Path.of("target", "bench"), Path.of("docs", "benchmarks"), 100_000, 2_000,
                     Duration.ofSeconds(20), 1_000, 400, Duration.ofSeconds(60), Duration.ofSeconds(180), 1.0,
                     Duration.ofMinutes(5), new int[] {10_000, 25_000, 50_000}, Duration.ofSeconds(60),
-                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(45), Duration.ofSeconds(120));
+                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(45), Duration.ofSeconds(120),
+                    4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), DEFAULT_SCENARIOS);
         }
 
         static Options smoke() {
             return new Options("smoke", Path.of("target", "bench-smoke"), Path.of("target", "bench-smoke"), 300, 40,
                     Duration.ofSeconds(2), 100, 40, Duration.ofMillis(1500), Duration.ofMillis(3000), 0.1,
                     Duration.ofSeconds(30), new int[] {300}, Duration.ofSeconds(3), Duration.ofSeconds(6),
-                    Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(30));
+                    Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(30),
+                    20.0, Duration.ofSeconds(20), Duration.ofSeconds(8), DEFAULT_SCENARIOS);
         }
     }
 
@@ -90,6 +109,17 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         Options options = Arrays.asList(args).contains("--smoke") ? Options.smoke() : Options.full();
+        // which scenarios: --scenarios=a,b (e.g. -Dbench.args=--scenarios=polling-steady with -Pbench), or the
+        // system property bench.scenarios when the harness is started by hand
+        String named = System.getProperty("bench.scenarios", "");
+        for (String a : args) {
+            if (a.startsWith("--scenarios=")) {
+                named = a.substring("--scenarios=".length());
+            }
+        }
+        if (!named.isBlank()) {
+            options = options.withScenarios(Arrays.stream(named.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList());
+        }
         Results results = new Bench(options).run();
         System.out.println(results.markdown());
         System.exit(0);
@@ -121,9 +151,19 @@ public final class Bench {
                     .completedJobTtl(Duration.ofMinutes(5)).renderCacheBytes(0).seed(7L).build());
             log("emulator at " + emulator.baseUrl() + ", broker at " + broker.bootstrapServers()
                     + ", adaptive schedule available: " + adaptiveAvailable);
-            throughput();
-            pollingEfficiency();
-            capacity();
+            log("scenarios: " + o.scenarios());
+            if (o.scenarios().contains("throughput")) {
+                throughput();
+            }
+            if (o.scenarios().contains("polling")) {
+                pollingEfficiency();
+            }
+            if (o.scenarios().contains("polling-steady")) {
+                pollingSteady();
+            }
+            if (o.scenarios().contains("capacity")) {
+                capacity();
+            }
             emulator.close();
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -203,6 +243,70 @@ public final class Bench {
         }
         found.sort((a, b) -> a.system().compareTo(b.system()));
         rows.addAll(found);
+    }
+
+    /**
+     * Polling efficiency in steady state: each schedule's bridge (its own process and topics, all three at once,
+     * through the recording proxy, against the same emulator and job-duration distribution) gets prompts at a
+     * constant rate for {@code steadySubmitFor}. Only jobs submitted after {@code steadyWarmup} are measured, so an
+     * adaptive schedule has had a stream of finished jobs to learn from.
+     */
+    private void pollingSteady() throws Exception {
+        emulator.updateSettings(s -> s.jobDuration(o.pollJobMin(), o.pollJobMax()));
+        RecordingProxy proxy = new RecordingProxy(emulator.port());
+        String proxyId = await(vertx.deployVerticle(proxy));
+        String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
+        List<String> schedules = new ArrayList<>(List.of("fixed", "backoff"));
+        if (adaptiveAvailable) {
+            schedules.add("adaptive");
+        }
+        List<Scenario> scenarios = new ArrayList<>();
+        List<BenchProcess> processes = new ArrayList<>();
+        List<Row> found = new ArrayList<>();
+        try {
+            for (String schedule : schedules) {
+                Scenario s = new Scenario("ps-" + schedule);
+                scenarios.add(s);
+                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), viaProxy));
+            }
+            Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
+            List<Thread> drivers = new ArrayList<>();
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario s = scenarios.get(i);
+                BenchProcess p = processes.get(i);
+                String system = "bridge, " + schedules.get(i) + " schedule";
+                Thread t = new Thread(() -> {
+                    try {
+                        Row r = s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(), drainMax,
+                                "polling steady", system, proxy);
+                        synchronized (found) {
+                            found.add(r);
+                        }
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                    }
+                }, "steady-" + s.name);
+                t.start();
+                drivers.add(t);
+            }
+            for (Thread t : drivers) {
+                t.join();
+            }
+        } finally {
+            for (BenchProcess p : processes) {
+                p.close();
+            }
+            await(vertx.undeploy(proxyId));
+        }
+        found.sort((a, b) -> a.system().compareTo(b.system()));
+        rows.addAll(found);
+        Row fixed = found.stream().filter(r -> r.system().contains("fixed")).findFirst().orElse(null);
+        for (Row r : found) {
+            if (fixed != null) {
+                log(String.format(Locale.ROOT, "polling steady: %s: %.2f requests/job (%.2fx fixed), lag p95 %.2f s (fixed %.2f s)",
+                        r.system(), r.requestsPerJob(), r.requestsPerJob() / fixed.requestsPerJob(), r.lagP95(), fixed.lagP95()));
+            }
+        }
     }
 
     private void capacity() throws Exception {
@@ -478,17 +582,73 @@ public final class Bench {
             return row(scenario, system, prompts, start, lastOutcome, proxy);
         }
 
+        /**
+         * Publishes prompts at a constant rate for {@code submitFor}; measures only the prompts published from
+         * {@code warmup} on, and waits (up to {@code drainMax} after the last prompt) for their outcomes.
+         */
+        Row driveSteady(BenchProcess p, double ratePerSecond, Duration submitFor, Duration warmup, Duration drainMax,
+                String scenario, String system, RecordingProxy proxy) throws Exception {
+            collect();
+            sample(p);
+            long start = System.currentTimeMillis();
+            long total = Math.round(submitFor.toMillis() / 1000.0 * ratePerSecond);
+            long firstMeasured = Math.round(warmup.toMillis() / 1000.0 * ratePerSecond);
+            long lastReport = 0;
+            for (long i = 0; i < total; i++) {
+                long due = start + Math.round(i * 1000.0 / ratePerSecond);
+                long wait = due - System.currentTimeMillis();
+                if (wait > 0) {
+                    Thread.sleep(wait);
+                }
+                publish(1);
+                if (System.currentTimeMillis() - lastReport > 30000) {
+                    lastReport = System.currentTimeMillis();
+                    log(name + ": published " + (i + 1) + "/" + total + ", " + outcomes.size() + " outcomes"
+                            + (i >= firstMeasured ? " (measuring)" : " (warm-up)"));
+                }
+                if (!p.process.isAlive()) {
+                    break;
+                }
+            }
+            long measuredFrom = start + Math.round(firstMeasured * 1000.0 / ratePerSecond);
+            log(name + ": published " + published.get() + " prompts at " + ratePerSecond + "/s; measuring the "
+                    + (total - firstMeasured) + " from #" + firstMeasured);
+            java.util.function.Predicate<String> measured = id -> indexOf(id) >= firstMeasured;
+            long giveUp = System.currentTimeMillis() + drainMax.toMillis();
+            while (System.currentTimeMillis() < giveUp && p.process.isAlive()
+                    && outcomes.keySet().stream().filter(measured).count() < total - firstMeasured) {
+                Thread.sleep(500);
+            }
+            long lastOutcome = outcomes.entrySet().stream().filter(e -> measured.test(e.getKey()))
+                    .mapToLong(e -> e.getValue().receivedAt()).max().orElse(System.currentTimeMillis());
+            stop.set(true);
+            if (producer != null) {
+                producer.close();
+            }
+            return row(scenario, system, total - firstMeasured, measuredFrom, lastOutcome, proxy, measured);
+        }
+
+        long indexOf(String requestId) {
+            return Long.parseLong(requestId.substring(requestId.lastIndexOf('-') + 1));
+        }
+
         Row row(String scenario, String system, long prompts, long start, long end, RecordingProxy proxy) {
+            return row(scenario, system, prompts, start, end, proxy, id -> true);
+        }
+
+        Row row(String scenario, String system, long prompts, long start, long end, RecordingProxy proxy,
+                java.util.function.Predicate<String> counted) {
             EmulatorStats stats = emulator.stats();
-            List<Outcome> done = outcomes.values().stream().filter(x -> !x.failed()).toList();
-            long failed = outcomes.values().stream().filter(Outcome::failed).count();
+            List<Outcome> done = outcomes.entrySet().stream().filter(e -> counted.test(e.getKey()))
+                    .map(Map.Entry::getValue).filter(x -> !x.failed()).toList();
+            long failed = outcomes.entrySet().stream().filter(e -> counted.test(e.getKey()) && e.getValue().failed()).count();
             double seconds = (end - start) / 1000.0;
             double reqs = 0;
             long[] lags = new long[done.size()];
             int n = 0;
             for (Map.Entry<String, Outcome> e : outcomes.entrySet()) {
                 Outcome out = e.getValue();
-                if (out.failed()) {
+                if (out.failed() || !counted.test(e.getKey())) {
                     continue;
                 }
                 reqs += stats.submissions(prompt(e.getKey())) + stats.polls(out.jobId());
@@ -668,6 +828,18 @@ public final class Bench {
             }
             save(lag, "polling-lag-vs-requests");
         }
+        List<Row> ps = rows.stream().filter(r -> r.scenario().equals("polling steady") && !Double.isNaN(r.requestsPerJob())).toList();
+        if (!ps.isEmpty()) {
+            XYChart lag = new XYChartBuilder().width(800).height(500)
+                    .title("Steady stream: lag against requests per job (post-warm-up jobs)")
+                    .xAxisTitle("requests per job (submit + polls)").yAxisTitle("detection lag, s").build();
+            lag.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(10);
+            for (Row r : ps) {
+                lag.addSeries(r.system() + " p95", new double[] {r.requestsPerJob()}, new double[] {r.lagP95()});
+                lag.addSeries(r.system() + " p50", new double[] {r.requestsPerJob()}, new double[] {r.lagP50()});
+            }
+            save(lag, "polling-steady-lag-vs-requests");
+        }
     }
 
     private void save(XYChart chart, String name) throws Exception {
@@ -678,8 +850,9 @@ public final class Bench {
 
     private String markdown(double totalSeconds) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Run `%s`, %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %.0f jobs/s.%n%n",
-                o.label(), totalSeconds, ceiling));
+        sb.append(String.format(Locale.ROOT, "Run `%s` (scenarios %s), %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %s.%n%n",
+                o.label(), String.join(", ", o.scenarios()), totalSeconds,
+                Double.isNaN(ceiling) ? "not measured (no throughput scenario)" : String.format(Locale.ROOT, "%.0f jobs/s", ceiling)));
         sb.append("| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
