@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -212,29 +213,16 @@ public final class Bench {
             Scenario n = new Scenario("pe-naive");
             scenarios.add(n);
             processes.add(n.startNaive(Math.round(5000 * o.timeScale()), viaProxy));
-            List<Thread> drivers = new ArrayList<>();
+            List<Callable<Row>> drives = new ArrayList<>();
             for (int i = 0; i < scenarios.size(); i++) {
                 Scenario s = scenarios.get(i);
                 BenchProcess p = processes.get(i);
                 boolean isNaive = s.name.equals("pe-naive");
                 String system = isNaive ? "naive baseline (sleep " + 5 * o.timeScale() + " s)" : "bridge, " + schedules.get(i) + " schedule";
                 int prompts = isNaive ? o.naivePollPrompts() : o.pollPrompts();
-                Thread t = new Thread(() -> {
-                    try {
-                        Row r = s.drive(p, prompts, o.pollGroupMax(), "polling efficiency", system, proxy);
-                        synchronized (found) {
-                            found.add(r);
-                        }
-                    } catch (Exception e) {
-                        e.printStackTrace();
-                    }
-                }, "drive-" + s.name);
-                t.start();
-                drivers.add(t);
+                drives.add(() -> s.drive(p, prompts, o.pollGroupMax(), "polling efficiency", system, proxy));
             }
-            for (Thread t : drivers) {
-                t.join();
-            }
+            found.addAll(driveAtOnce(scenarios, drives));
         } finally {
             for (BenchProcess p : processes) {
                 p.close();
@@ -243,6 +231,31 @@ public final class Bench {
         }
         found.sort((a, b) -> a.system().compareTo(b.system()));
         rows.addAll(found);
+    }
+
+    /** Runs every system's drive on a thread of its own, all at once; a drive that fails yields no row. */
+    private static List<Row> driveAtOnce(List<Scenario> scenarios, List<Callable<Row>> drives) throws InterruptedException {
+        List<Row> rows = new ArrayList<>();
+        List<Thread> drivers = new ArrayList<>();
+        for (int i = 0; i < drives.size(); i++) {
+            Callable<Row> drive = drives.get(i);
+            Thread t = new Thread(() -> {
+                try {
+                    Row r = drive.call();
+                    synchronized (rows) {
+                        rows.add(r);
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+            }, "drive-" + scenarios.get(i).name);
+            t.start();
+            drivers.add(t);
+        }
+        for (Thread t : drivers) {
+            t.join();
+        }
+        return rows;
     }
 
     /**
@@ -270,28 +283,15 @@ public final class Bench {
                 processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), viaProxy));
             }
             Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
-            List<Thread> drivers = new ArrayList<>();
+            List<Callable<Row>> drives = new ArrayList<>();
             for (int i = 0; i < scenarios.size(); i++) {
                 Scenario s = scenarios.get(i);
                 BenchProcess p = processes.get(i);
                 String system = "bridge, " + schedules.get(i) + " schedule";
-                Thread t = new Thread(() -> {
-                    try {
-                        Row r = s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(), drainMax,
-                                "polling steady", system, proxy);
-                        synchronized (found) {
-                            found.add(r);
-                        }
-                    } catch (Exception e) {
-                        e.printStackTrace();
-                    }
-                }, "steady-" + s.name);
-                t.start();
-                drivers.add(t);
+                drives.add(() -> s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(), drainMax,
+                        "polling steady", system, proxy));
             }
-            for (Thread t : drivers) {
-                t.join();
-            }
+            found.addAll(driveAtOnce(scenarios, drives));
         } finally {
             for (BenchProcess p : processes) {
                 p.close();

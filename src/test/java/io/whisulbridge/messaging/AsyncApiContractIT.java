@@ -10,17 +10,14 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kafka.InjectKafkaCompanion;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonObject;
-import io.whisulbridge.support.InjectWhisul;
+import io.whisulbridge.support.FollowsOutcomeTopics;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.ScriptedWhisulResource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,28 +34,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
-class AsyncApiContractIT {
+class AsyncApiContractIT extends FollowsOutcomeTopics {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @InjectKafkaCompanion
-    KafkaCompanion kafka;
-
-    @InjectWhisul
-    ScriptedWhisul whisul;
-
-    OutcomeTopics topics;
     JsonNode asyncApi;
 
     @BeforeEach
-    void setUp() throws IOException {
-        topics = new OutcomeTopics(kafka);
+    void readContract() throws IOException {
         asyncApi = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of("docs/asyncapi.yaml")));
-    }
-
-    @AfterEach
-    void closeTopics() {
-        topics.close();
     }
 
     @Test

@@ -2,11 +2,9 @@ package io.whisulbridge.messaging;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kafka.InjectKafkaCompanion;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.whisulbridge.support.InjectWhisul;
+import io.whisulbridge.support.FollowsOutcomeTopics;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
@@ -15,8 +13,6 @@ import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.ScriptedWhisulResource;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -32,25 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
-class JobOutcomesIT {
-
-    @InjectKafkaCompanion
-    KafkaCompanion kafka;
-
-    @InjectWhisul
-    ScriptedWhisul whisul;
-
-    OutcomeTopics topics;
-
-    @BeforeEach
-    void followTopics() {
-        topics = new OutcomeTopics(kafka);
-    }
-
-    @AfterEach
-    void closeTopics() {
-        topics.close();
-    }
+class JobOutcomesIT extends FollowsOutcomeTopics {
 
     @Test
     void completedJobPublishesSongResultKeyedByRequestId() {

@@ -2,18 +2,14 @@ package io.whisulbridge.messaging;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kafka.InjectKafkaCompanion;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonObject;
-import io.whisulbridge.support.InjectWhisul;
+import io.whisulbridge.support.FollowsOutcomeTopics;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisulResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -29,25 +25,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
-class PromptValidationIT {
-
-    @InjectKafkaCompanion
-    KafkaCompanion kafka;
-
-    @InjectWhisul
-    ScriptedWhisul whisul;
-
-    OutcomeTopics topics;
-
-    @BeforeEach
-    void followTopics() {
-        topics = new OutcomeTopics(kafka);
-    }
-
-    @AfterEach
-    void closeTopics() {
-        topics.close();
-    }
+class PromptValidationIT extends FollowsOutcomeTopics {
 
     @Test
     void missingPromptPublishesInvalidPromptWithoutCallingWhisul() {
