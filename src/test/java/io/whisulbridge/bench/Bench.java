@@ -63,7 +63,8 @@ public final class Bench {
 
         /** Scenarios run when none are named: the three of the original run. {@code polling-steady} is opt-in. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "capacity");
-        static final List<String> ALL_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
+        static final List<String> ALL_SCENARIOS = List.of("throughput", "throughput-baseline", "polling", "polling-steady",
+                "capacity");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -75,6 +76,13 @@ public final class Bench {
                     naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
                     capacityJobMax, capacityPoll, capacityHold, capacityRampMax, steadyRatePerSecond, steadySubmitFor,
                     steadyWarmup, List.copyOf(names));
+        }
+
+        Options withThroughputPrompts(int bridge, int naive) {
+            return new Options(label, workDir, plotDir, bridge, naive, ceilingFor, pollPrompts,
+                    naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
+                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, steadyRatePerSecond, steadySubmitFor,
+                    steadyWarmup, scenarios);
         }
 
         static Options full() {
@@ -121,6 +129,16 @@ public final class Bench {
         if (!named.isBlank()) {
             options = options.withScenarios(Arrays.stream(named.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList());
         }
+        int bridgePrompts = options.throughputPrompts();
+        int naivePrompts = options.naiveThroughputPrompts();
+        for (String a : args) {
+            if (a.startsWith("--throughput-prompts=")) {
+                bridgePrompts = Integer.parseInt(a.substring("--throughput-prompts=".length()));
+            } else if (a.startsWith("--naive-throughput-prompts=")) {
+                naivePrompts = Integer.parseInt(a.substring("--naive-throughput-prompts=".length()));
+            }
+        }
+        options = options.withThroughputPrompts(bridgePrompts, naivePrompts);
         Results results = new Bench(options).run();
         System.out.println(results.markdown());
         System.exit(0);
@@ -155,6 +173,8 @@ public final class Bench {
             log("scenarios: " + o.scenarios());
             if (o.scenarios().contains("throughput")) {
                 throughput();
+            } else if (o.scenarios().contains("throughput-baseline")) {
+                naiveThroughput();
             }
             if (o.scenarios().contains("polling")) {
                 pollingEfficiency();
@@ -186,9 +206,16 @@ public final class Bench {
         try (BenchProcess p = bridge.startBridge("backoff", "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), null)) {
             rows.add(bridge.drive(p, o.throughputPrompts(), Duration.ofMinutes(8), "throughput", "bridge (backoff)", null));
         }
+        naiveThroughput();
+    }
+
+    private void naiveThroughput() throws Exception {
+        emulator.updateSettings(s -> s.jobDuration(Duration.ofMillis(1)));
         Scenario naive = new Scenario("tp-naive");
+        // it does about 200 threads / 5 s = 40 jobs/s; leave it twice that long
+        Duration limit = Duration.ofSeconds(Math.max(180, o.naiveThroughputPrompts() / 20));
         try (BenchProcess p = naive.startNaive(Math.round(5000 * o.timeScale()))) {
-            rows.add(naive.drive(p, o.naiveThroughputPrompts(), Duration.ofMinutes(3), "throughput", "naive baseline", null));
+            rows.add(naive.drive(p, o.naiveThroughputPrompts(), limit, "throughput", "naive baseline", null));
         }
     }
 

@@ -48,8 +48,13 @@ final class BenchProcess implements AutoCloseable {
         }
         int managementPort = BrokerProcess.freePort();
         List<String> command = new ArrayList<>(List.of(BrokerProcess.javaBinary(), "-Xmx" + xmx,
-                "-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
-                "-jar", APP.toString()));
+                "-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000"));
+        // e.g. -Dbench.bridge.jvmOpts=-XX:StartFlightRecording=... to profile the bridge under a scenario
+        String extraJvm = System.getProperty("bench.bridge.jvmOpts", "").trim();
+        if (!extraJvm.isEmpty()) {
+            command.addAll(List.of(extraJvm.split("\\s+")));
+        }
+        command.addAll(List.of("-jar", APP.toString()));
         BenchProcess p = launch(name, logDir, managementPort, command, env, Map.of(
                 "BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()),
                 "BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort)));

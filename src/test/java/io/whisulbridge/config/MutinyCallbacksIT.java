@@ -1,0 +1,25 @@
+package io.whisulbridge.config;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.whisulbridge.support.KafkaBrokerResource;
+import io.whisulbridge.support.ScriptedWhisulResource;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+class MutinyCallbacksIT {
+
+    @Test
+    void theRunningServiceLeavesMutinyCallbacksUnwrapped() {
+        Function<String, Integer> callback = String::length;
+
+        assertThat(Infrastructure.decorate(callback)).isSameAs(callback);
+    }
+}
