@@ -354,7 +354,7 @@ final class EmulatorServer extends AbstractVerticle {
             return;
         }
         job.finishedAtMillis = System.currentTimeMillis();
-        stats.jobFinished(job.willFail, job.willExpire);
+        stats.jobFinished(job.id, job.finishedAtMillis, job.willFail, job.willExpire, settings.statsMaxEntries());
         if (job.willExpire) {
             jobs.remove(job.id);
             retainedJobs.set(jobs.size());
@@ -549,6 +549,7 @@ final class EmulatorServer extends AbstractVerticle {
         m.put("submissionsByPrompt", st.submissionsByPrompt());
         m.put("untrackedSubmissions", st.untrackedSubmissions());
         m.put("pollsByJob", st.pollsByJob());
+        m.put("finishedAtByJob", st.finishedAtByJob());
         m.put("totalPolls", st.totalPolls());
         m.put("rateLimitRejections", st.rateLimitRejections());
         m.put("injectedRateLimits", st.injectedRateLimits());

@@ -2,6 +2,7 @@ package io.whisulbridge.emulator;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * A point-in-time copy of what the emulator has seen since start or the last reset. Counters are read one by
@@ -21,6 +22,7 @@ public record EmulatorStats(
         Map<String, Long> submissionsByPrompt,
         long untrackedSubmissions,
         Map<String, Long> pollsByJob,
+        Map<String, Long> finishedAtByJob,
         long totalPolls,
         long rateLimitRejections,
         long injectedRateLimits,
@@ -39,6 +41,7 @@ public record EmulatorStats(
         requestsByEndpoint = Map.copyOf(requestsByEndpoint);
         submissionsByPrompt = Map.copyOf(submissionsByPrompt);
         pollsByJob = Map.copyOf(pollsByJob);
+        finishedAtByJob = Map.copyOf(finishedAtByJob);
     }
 
     /** Accepted submissions (jobs created) for exactly this prompt. */
@@ -49,6 +52,15 @@ public record EmulatorStats(
     /** Authenticated polls of this job, whatever they were answered with. */
     public long polls(String jobId) {
         return pollsByJob.getOrDefault(jobId, 0L);
+    }
+
+    /**
+     * When this job finished (completed, failed or expired), in epoch milliseconds, to the millisecond: Whisul's own
+     * {@code finished_at} has whole seconds. Empty while it runs, or once the stats cap dropped it.
+     */
+    public OptionalLong finishedAt(String jobId) {
+        Long at = finishedAtByJob.get(jobId);
+        return at == null ? OptionalLong.empty() : OptionalLong.of(at);
     }
 
     public long requests(String endpoint, int status) {

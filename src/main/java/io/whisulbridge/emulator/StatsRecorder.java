@@ -31,6 +31,10 @@ final class StatsRecorder {
     private final ConcurrentHashMap<String, LongAdder> pollsByJob = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> pollOrder = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pollOrderSize = new AtomicInteger();
+    // Bounded the same way: past the cap the oldest finish time is dropped.
+    private final ConcurrentHashMap<String, Long> finishedAtByJob = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<String> finishOrder = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger finishOrderSize = new AtomicInteger();
     private final LongAdder totalPolls = new LongAdder();
     private final LongAdder rateLimitRejections = new LongAdder();
     private final LongAdder injectedRateLimits = new LongAdder();
@@ -60,8 +64,19 @@ final class StatsRecorder {
         }
     }
 
-    void jobFinished(boolean failed, boolean expired) {
+    void jobFinished(String jobId, long finishedAtMillis, boolean failed, boolean expired, int maxEntries) {
         running.decrementAndGet();
+        while (finishOrderSize.get() >= maxEntries) {
+            String oldest = finishOrder.poll();
+            if (oldest == null) {
+                break;
+            }
+            finishOrderSize.decrementAndGet();
+            finishedAtByJob.remove(oldest);
+        }
+        finishedAtByJob.put(jobId, finishedAtMillis);
+        finishOrder.add(jobId);
+        finishOrderSize.incrementAndGet();
         if (expired) {
             jobsExpired.increment();
         } else if (failed) {
@@ -130,6 +145,9 @@ final class StatsRecorder {
         pollsByJob.clear();
         pollOrder.clear();
         pollOrderSize.set(0);
+        finishedAtByJob.clear();
+        finishOrder.clear();
+        finishOrderSize.set(0);
         totalPolls.reset();
         rateLimitRejections.reset();
         injectedRateLimits.reset();
@@ -151,7 +169,7 @@ final class StatsRecorder {
         pollsByJob.forEach((j, n) -> polls.put(j, n.sum()));
         return new EmulatorStats(since.get(), totalRequests.sum(), req, jobsCreated.sum(), jobsCompleted.sum(),
                 jobsFailed.sum(), jobsExpired.sum(), running.get(), peakRunning.get(), retainedJobs, prompts,
-                untrackedSubmissions.sum(), polls, totalPolls.sum(), rateLimitRejections.sum(),
+                untrackedSubmissions.sum(), polls, Map.copyOf(finishedAtByJob), totalPolls.sum(), rateLimitRejections.sum(),
                 injectedRateLimits.sum(), injectedServerErrors.sum(), slowResponses.sum(), assetsRendered.sum());
     }
 }

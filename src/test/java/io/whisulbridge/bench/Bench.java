@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -679,7 +680,8 @@ public final class Bench {
                     continue;
                 }
                 reqs += stats.submissions(prompt(e.getKey())) + stats.polls(out.jobId());
-                lags[n++] = out.receivedAt() - finishEstimate(out, proxy);
+                OptionalLong exact = out.jobId() == null ? OptionalLong.empty() : stats.finishedAt(out.jobId());
+                lags[n++] = out.receivedAt() - (exact.isPresent() ? exact.getAsLong() : finishEstimate(out, proxy));
             }
             Arrays.sort(lags, 0, n);
             List<Sample> s = List.copyOf(samples);
@@ -774,8 +776,10 @@ public final class Bench {
                     continue;
                 }
                 long[] polls = t.polls;
-                int count = Math.min(t.pollCount, polls.length);
-                long previous = t.acceptedAt;
+                long[] answered = t.answered;
+                int count = Math.min(t.pollCount, Math.min(polls.length, answered.length));
+                // the bridge counts the wait from the answer it got, so Whisul's own response time is not lateness
+                long previous = t.acceptedAnsweredAt;
                 long wait = initialDelay;
                 for (int i = 0; i < count; i++) {
                     long at = polls[i];
@@ -785,7 +789,7 @@ public final class Bench {
                         }
                         late[n++] = at - (previous + wait);
                     }
-                    previous = at;
+                    previous = answered[i];
                     wait = interval;
                 }
             }
@@ -796,7 +800,7 @@ public final class Bench {
     }
 
     /**
-     * The emulator's finish time for a job, from outside: Whisul's {@code finished_at} has whole seconds, so the
+     * Only where the emulator no longer holds a job's exact finish time (its stats cap): an estimate from outside. Whisul's {@code finished_at} has whole seconds, so the
      * finish lies in [F, F+1 s); through the recording proxy it also lies after the last poll answered "running" and
      * no later than the first poll answered "completed". The estimate is the middle of what is left.
      */

@@ -26,15 +26,20 @@ final class RecordingProxy extends AbstractVerticle {
     /** What the proxy saw of one job. Touched only on the proxy's event loop while running. */
     static final class JobTrace {
         long acceptedAt;
+        long acceptedAnsweredAt;
         long[] polls = new long[8];
+        /** When the proxy had each poll's answer and passed it back: the bridge schedules the next poll from there. */
+        long[] answered = new long[8];
         int pollCount;
         long lastRunningPoll; // answered "running"
         long firstDonePoll;   // first answered "completed"/"failed"
 
-        void poll(long at) {
+        void poll(long at, long answeredAt) {
             if (pollCount == polls.length) {
                 polls = Arrays.copyOf(polls, pollCount * 2);
+                answered = Arrays.copyOf(answered, pollCount * 2);
             }
+            answered[pollCount] = answeredAt;
             polls[pollCount++] = at;
         }
     }
@@ -91,15 +96,18 @@ final class RecordingProxy extends AbstractVerticle {
     }
 
     private void note(String path, long at, int status, Buffer answer) {
+        long answeredAt = System.currentTimeMillis();
         if (path.endsWith("/generate") && status == 202) {
             Matcher m = JOB_ID.matcher(answer.toString());
             if (m.find()) {
-                jobs.computeIfAbsent(m.group(1), k -> new JobTrace()).acceptedAt = at;
+                JobTrace t = jobs.computeIfAbsent(m.group(1), k -> new JobTrace());
+                t.acceptedAt = at;
+                t.acceptedAnsweredAt = answeredAt;
             }
         } else if (path.contains("/jobs/")) {
             String id = path.substring(path.lastIndexOf('/') + 1);
             JobTrace t = jobs.computeIfAbsent(id, k -> new JobTrace());
-            t.poll(at);
+            t.poll(at, answeredAt);
             if (status == 200) {
                 String text = answer.toString();
                 if (text.contains("\"status\":\"running\"")) {

@@ -59,6 +59,34 @@ class EmulatorStatsTest extends EmulatorTestBase {
     }
 
     @Test
+    void recordsWhenEachJobFinishedToTheMillisecond() {
+        start(b -> b.jobDuration(Duration.ofMillis(300)));
+        long before = System.currentTimeMillis();
+        String id = http.submit("timed");
+        assertThat(emulator.stats().finishedAt(id)).isEmpty();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(id).isPresent());
+        long finished = emulator.stats().finishedAt(id).getAsLong();
+        assertThat(finished).isBetween(before + 300, System.currentTimeMillis());
+        JsonNode json = EmulatorHttp.json(http.admin("GET", "/_emulator/stats", null));
+        assertThat(json.get("finishedAtByJob").get(id).asLong()).isEqualTo(finished);
+    }
+
+    @Test
+    void finishTimesAreCappedOldestFirst() {
+        start(b -> b.jobDuration(Duration.ofMillis(1)).statsMaxEntries(2));
+        String first = http.submit("first");
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(first).isPresent());
+        String second = http.submit("second");
+        String third = http.submit("third");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(third).isPresent());
+        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(second).isPresent());
+        assertThat(emulator.stats().finishedAt(first)).isEmpty();
+        assertThat(emulator.stats().finishedAtByJob()).hasSize(2);
+    }
+
+    @Test
     void countsRequestsPerEndpointAndStatus() {
         start();
         http.submit("x");
