@@ -10,6 +10,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.HashMap;
 
@@ -40,8 +41,11 @@ public class JobTracing {
 
     private final Tracer tracer;
 
-    public JobTracing(OpenTelemetry openTelemetry) {
-        this.tracer = openTelemetry.getTracer("whisul-bridge");
+    public JobTracing(OpenTelemetry openTelemetry,
+                      @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
+        // A disabled SDK still records every span and drops it at the end: a span per job in flight for nothing.
+        // The no-op tracer keeps the incoming trace context, so outcomes still carry the prompt's trace.
+        this.tracer = (sdkDisabled ? OpenTelemetry.noop() : openTelemetry).getTracer("whisul-bridge");
     }
 
     public void start(Job job) {

@@ -60,7 +60,7 @@ public final class Bench {
             Duration ceilingFor, int pollPrompts, int naivePollPrompts, Duration pollJobMin, Duration pollJobMax,
             double timeScale, Duration pollGroupMax, int[] capacitySteps, Duration capacityJobMin,
             Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax,
-            double steadyRatePerSecond, Duration steadySubmitFor, Duration steadyWarmup, List<String> scenarios) {
+            int capacityFeedPerSecond, double steadyRatePerSecond, Duration steadySubmitFor, Duration steadyWarmup, List<String> scenarios) {
 
         /** Scenarios run when none are named: the three of the original run. {@code polling-steady} is opt-in. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "capacity");
@@ -75,14 +75,14 @@ public final class Bench {
             }
             return new Options(label, workDir, plotDir, throughputPrompts, naiveThroughputPrompts, ceilingFor, pollPrompts,
                     naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
-                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, steadyRatePerSecond, steadySubmitFor,
+                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, capacityFeedPerSecond, steadyRatePerSecond, steadySubmitFor,
                     steadyWarmup, List.copyOf(names));
         }
 
         Options withThroughputPrompts(int bridge, int naive) {
             return new Options(label, workDir, plotDir, bridge, naive, ceilingFor, pollPrompts,
                     naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
-                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, steadyRatePerSecond, steadySubmitFor,
+                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, capacityFeedPerSecond, steadyRatePerSecond, steadySubmitFor,
                     steadyWarmup, scenarios);
         }
 
@@ -90,8 +90,8 @@ public final class Bench {
             return new Options("full", Path.of("target", "bench"), Path.of("docs", "benchmarks"), 100_000, 2_000,
                     Duration.ofSeconds(20), 1_000, 400, Duration.ofSeconds(60), Duration.ofSeconds(180), 1.0,
                     Duration.ofMinutes(5), new int[] {10_000, 25_000, 50_000}, Duration.ofSeconds(60),
-                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(45), Duration.ofSeconds(120),
-                    4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), DEFAULT_SCENARIOS);
+                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(180), Duration.ofSeconds(120),
+                    1_000, 4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), DEFAULT_SCENARIOS);
         }
 
         static Options smoke() {
@@ -99,7 +99,7 @@ public final class Bench {
                     Duration.ofSeconds(2), 100, 40, Duration.ofMillis(1500), Duration.ofMillis(3000), 0.1,
                     Duration.ofSeconds(30), new int[] {300}, Duration.ofSeconds(3), Duration.ofSeconds(6),
                     Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(30),
-                    20.0, Duration.ofSeconds(20), Duration.ofSeconds(8), DEFAULT_SCENARIOS);
+                    1_000, 20.0, Duration.ofSeconds(20), Duration.ofSeconds(8), DEFAULT_SCENARIOS);
         }
     }
 
@@ -204,7 +204,7 @@ public final class Bench {
         log(String.format(Locale.ROOT, "emulator ceiling (submit + poll per job, 64 connections, in-JVM client): %.0f jobs/s", ceiling));
 
         Scenario bridge = new Scenario("tp-bridge");
-        try (BenchProcess p = bridge.startBridge("backoff", "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), null)) {
+        try (BenchProcess p = bridge.startBridge("backoff", "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), null)) {
             rows.add(bridge.drive(p, o.throughputPrompts(), Duration.ofMinutes(8), "throughput", "bridge (backoff)", null));
         }
         naiveThroughput();
@@ -236,7 +236,7 @@ public final class Bench {
             for (String schedule : schedules) {
                 Scenario s = new Scenario("pe-" + schedule);
                 scenarios.add(s);
-                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), viaProxy));
+                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy));
             }
             Scenario n = new Scenario("pe-naive");
             scenarios.add(n);
@@ -308,7 +308,7 @@ public final class Bench {
             for (String schedule : schedules) {
                 Scenario s = new Scenario("ps-" + schedule);
                 scenarios.add(s);
-                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "20000"), viaProxy));
+                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy));
             }
             Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
             List<Callable<Row>> drives = new ArrayList<>();
@@ -706,7 +706,9 @@ public final class Bench {
                 while (!stop.get()) {
                     long need = target.get() - (published.get() - outcomes.size());
                     if (need > 0) {
-                        publish((int) Math.min(need, 5000));
+                        // a ramp at a bounded rate, as load grows in life; a step published at once would poll in
+                        // one wave every interval for as long as it is held
+                        publish((int) Math.min(need, Math.max(1, o.capacityFeedPerSecond() / 4)));
                     }
                     try {
                         Thread.sleep(250);
