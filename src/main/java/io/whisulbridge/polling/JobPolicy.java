@@ -101,14 +101,20 @@ public final class JobPolicy {
     }
 
     /** Whisul's own start and finish when it sent them; else from acceptance to now, an upper bound. */
+    /**
+     * How long the job ran, for schedules that learn. Whisul's own timestamps are exact where ours only say when a
+     * poll noticed; but a job cannot have run longer than we have known it, so a reported duration beyond that
+     * (a skewed clock, a stand-in's canned timestamps) is capped rather than teaching the schedule to wait for it.
+     */
     private static Duration took(Job job, CompletedJob song, Instant now) {
+        Duration seen = job.acceptedAt() == null ? null : Duration.between(job.acceptedAt(), now);
         if (song.startedAt() != null && song.finishedAt() != null) {
             Duration reported = Duration.between(Instant.parse(song.startedAt()), Instant.parse(song.finishedAt()));
             if (!reported.isNegative()) {
-                return reported;
+                return seen == null || reported.compareTo(seen) <= 0 ? reported : seen;
             }
         }
-        return job.acceptedAt() == null ? null : Duration.between(job.acceptedAt(), now);
+        return seen;
     }
 
     private void retryOrGiveUp(Job job, String error, Duration retryAfter, Duration floor, Instant now) {

@@ -277,6 +277,61 @@ class JobPolicyTest {
     }
 
     @Test
+    void theScheduleLearnsTheDurationWhisulReports() {
+        List<Duration> learned = new java.util.ArrayList<>();
+        JobPolicy learning = learningPolicy(learned);
+        learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+
+        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:01Z", "2025-03-01T14:02:01Z")),
+                T0.plusSeconds(125));
+
+        assertThat(learned).containsExactly(Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aReportedDurationLongerThanTheBridgeHasKnownTheJobIsCappedAtWhatItSaw() {
+        List<Duration> learned = new java.util.ArrayList<>();
+        JobPolicy learning = learningPolicy(learned);
+        learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+
+        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T13:00:00Z", "2025-03-01T14:00:10Z")),
+                T0.plusSeconds(10));
+
+        assertThat(learned).containsExactly(Duration.ofSeconds(10));
+    }
+
+    private static JobPolicy learningPolicy(List<Duration> learned) {
+        PollSchedule plain = new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+        PollTiming recording = new PollTiming() {
+            @Override
+            public Duration interval() {
+                return plain.interval();
+            }
+
+            @Override
+            public Duration firstPoll() {
+                return plain.firstPoll();
+            }
+
+            @Override
+            public Duration afterPoll(int pollsDone, Duration elapsed, java.util.function.DoubleSupplier random) {
+                return plain.afterPoll(pollsDone, random);
+            }
+
+            @Override
+            public void jobCompleted(Duration took) {
+                learned.add(took);
+            }
+        };
+        return new JobPolicy(recording, new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)), MAX_WAIT,
+                MAX_RETRIES, () -> 0.5);
+    }
+
+    private static CompletedJob song(String startedAt, String finishedAt) {
+        return new CompletedJob("t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), startedAt, finishedAt);
+    }
+
+    @Test
     void completedAnswerAfterTheDeadlineStillDeliversTheSong() {
         accepted();
         CompletedJob song = new CompletedJob("t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), null, null);
