@@ -106,12 +106,13 @@ public final class Bench {
     /** One row of the results table. Absent figures are NaN. */
     record Row(String scenario, String system, long prompts, long completed, long failed, double seconds,
             double promptsPerSecond, double completedPerMinute, double requestsPerJob, double lagP50, double lagP95,
-            double lagP99, double peakInFlight, double heapMaxMiB, double rssMaxMiB, double cpuMeanCores,
+            double lagP99, double peakInFlight, double heapMaxMiB, double liveHeapMaxMiB, double rssMaxMiB, double cpuMeanCores,
             double slipP50, double slipP99, double slipMax, long pollsOver1sLate, long pollsMeasured) {
     }
 
     /** A machine sample of the process under test. */
-    record Sample(long at, double inFlight, double heapBytes, double rssBytes, double cpuCores) {
+    /** {@code liveHeapBytes}: what the last GC left of the old generation, the heap the jobs really need; NaN if unknown. */
+    record Sample(long at, double inFlight, double heapBytes, double liveHeapBytes, double rssBytes, double cpuCores) {
     }
 
     record Results(List<Row> rows, double ceilingJobsPerSecond, Map<String, Path> plots, String markdown) {
@@ -558,6 +559,7 @@ public final class Bench {
                     try {
                         Thread.sleep(1000);
                         double heap;
+                        double live = Double.NaN;
                         double inFlight;
                         if (naiveStats != null) {
                             String[] f = Files.exists(naiveStats) ? Files.readString(naiveStats).trim().split(" ") : new String[0];
@@ -566,9 +568,10 @@ public final class Bench {
                         } else {
                             String m = p.metrics();
                             heap = BenchProcess.sum(m, "jvm_memory_used_bytes{area=\"heap\"");
+                            live = BenchProcess.sum(m, "jvm_gc_live_data_size_bytes");
                             inFlight = BenchProcess.sum(m, "whisul_bridge_jobs_in_flight");
                         }
-                        samples.add(new Sample(System.currentTimeMillis(), inFlight, heap, p.rssBytes(), p.cpuCores()));
+                        samples.add(new Sample(System.currentTimeMillis(), inFlight, heap, live, p.rssBytes(), p.cpuCores()));
                     } catch (InterruptedException e) {
                         return;
                     } catch (Exception e) {
@@ -690,6 +693,7 @@ public final class Bench {
                     pct(lags, n, 95) / 1000.0, pct(lags, n, 99) / 1000.0,
                     s.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
                     s.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
+                    s.stream().mapToDouble(Sample::liveHeapBytes).filter(x -> !Double.isNaN(x) && x > 0).max().orElse(Double.NaN) / (1 << 20),
                     s.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
                     s.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
                     Double.NaN, Double.NaN, Double.NaN, 0, 0);
@@ -754,6 +758,7 @@ public final class Bench {
                             Double.NaN, Double.NaN, Double.NaN,
                             window.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
                             window.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
+                            window.stream().mapToDouble(Sample::liveHeapBytes).filter(x -> !Double.isNaN(x) && x > 0).max().orElse(Double.NaN) / (1 << 20),
                             window.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
                             window.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
                             pct(late, n, 50) / 1000.0, pct(late, n, 99) / 1000.0, n == 0 ? Double.NaN : late[n - 1] / 1000.0,
@@ -840,6 +845,11 @@ public final class Bench {
             heap.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4);
             heap.addSeries("heap used", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
                     capacitySamples.stream().mapToDouble(x -> x.heapBytes() / (1 << 20)).toArray());
+            List<Sample> withLive = capacitySamples.stream().filter(x -> !Double.isNaN(x.liveHeapBytes()) && x.liveHeapBytes() > 0).toList();
+            if (!withLive.isEmpty()) {
+                heap.addSeries("live heap after GC", withLive.stream().mapToDouble(Sample::inFlight).toArray(),
+                        withLive.stream().mapToDouble(x -> x.liveHeapBytes() / (1 << 20)).toArray());
+            }
             heap.addSeries("RSS", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
                     capacitySamples.stream().mapToDouble(x -> x.rssBytes() / (1 << 20)).toArray());
             save(heap, "capacity-heap");
@@ -886,13 +896,13 @@ public final class Bench {
         sb.append(String.format(Locale.ROOT, "Run `%s` (scenarios %s), %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %s.%n%n",
                 o.label(), String.join(", ", o.scenarios()), totalSeconds,
                 Double.isNaN(ceiling) ? "not measured (no throughput scenario)" : String.format(Locale.ROOT, "%.0f jobs/s", ceiling)));
-        sb.append("| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | live heap after GC max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     r.scenario(), r.system(), r.prompts(), r.completed(), r.failed(), r.seconds(), r.promptsPerSecond(),
                     r.completedPerMinute(), f2(r.requestsPerJob()), f2(r.lagP50()), f2(r.lagP95()), f2(r.lagP99()),
-                    f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
+                    f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.liveHeapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
                     f2(r.slipP99()), f2(r.slipMax()), r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
         }
         return sb.toString();
