@@ -22,7 +22,7 @@ class BenchSmokeIT {
 
         assertThat(results.ceilingJobsPerSecond()).isPositive();
         assertThat(results.rows()).extracting(Bench.Row::scenario)
-                .contains("throughput", "polling efficiency", "capacity 300");
+                .contains("throughput", "polling efficiency", "polling steady", "capacity 300");
         for (Bench.Row row : results.rows()) {
             if (!row.scenario().startsWith("capacity")) {
                 assertThat(row.completed() + row.failed()).as("every prompt has an outcome: " + row).isEqualTo(row.prompts());
