@@ -36,12 +36,12 @@ public interface BridgeConfig {
         Duration pollMaxInterval();
 
         /**
-         * {@code adaptive}: learns how long jobs take and polls at the interval only around their likely end, and is
-         * {@code backoff} until it has seen enough jobs; {@code backoff}: from the interval growing to the maximum;
-         * {@code fixed}: always the interval. Adaptive is the default because in steady state it needed fewer
-         * requests per job than backoff at half its p95 detection lag (BENCHMARKS.md).
+         * {@code backoff}: from the interval growing to the maximum; {@code fixed}: always the interval;
+         * {@code adaptive}: learns how long jobs take and polls at the interval only around their likely end. Adaptive
+         * is not the default: it wins in a steady stream of 60-180 s jobs, but costs more requests than backoff in a
+         * backlog or a wide spread of job lengths, and adds no jitter (BENCHMARKS.md).
          */
-        @WithDefault("adaptive")
+        @WithDefault("backoff")
         PollScheduleKind pollSchedule();
 
         /** Jobs the adaptive schedule must have seen finish before it departs from the backoff schedule. */

@@ -13,8 +13,9 @@ import jakarta.interceptor.Interceptor;
  * Every callback of every pending job chain captured the (empty) CDI and OpenTelemetry thread contexts: at 50,000
  * jobs in flight that was 140 MiB of a 512 MiB heap and a fifth of the event loop's CPU (BENCHMARKS.md). Nothing in
  * the bridge reads a thread context: jobs carry their trace context and MDC fields themselves, and there are no
- * request-scoped beans. Mutiny offers the same switch as the system property {@code mutiny.disableCallBackDecorators},
- * which would have to be on every command line that starts the service.
+ * request-scoped beans. This clears Mutiny's Uni and Multi interceptors too; the packaged service registers none
+ * (only the decorator, by service loader). The system property {@code mutiny.disableCallBackDecorators} would remove
+ * the decorator alone, but would have to be on every command line that starts the service.
  */
 @ApplicationScoped
 public class MutinyCallbacks {

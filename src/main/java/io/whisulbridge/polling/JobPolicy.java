@@ -100,7 +100,6 @@ public final class JobPolicy {
         return capped.compareTo(schedule.interval()) < 0 ? schedule.interval() : capped;
     }
 
-    /** Whisul's own start and finish when it sent them; else from acceptance to now, an upper bound. */
     /**
      * How long the job ran, for schedules that learn. Whisul's own timestamps are exact where ours only say when a
      * poll noticed; but a job cannot have run longer than we have known it, so a reported duration beyond that

@@ -25,7 +25,7 @@ import static io.whisulbridge.support.OutcomeTopics.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The default schedule in the wired service: jobs poll like backoff (every 100 to 300 ms here) until
+ * The adaptive schedule in the wired service: jobs poll like backoff (every 100 to 300 ms here) until
  * {@code MIN_SAMPLES} have finished, then a job of the length it learned is first polled near its expected end.
  * The stand-in reports canned timestamps (a 147 s job), so this also shows that what a job is seen to take caps
  * what Whisul claims.
