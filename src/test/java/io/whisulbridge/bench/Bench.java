@@ -149,7 +149,6 @@ public final class Bench {
     private final Options o;
     private final List<Row> rows = new ArrayList<>();
     private final Map<String, Path> plots = new LinkedHashMap<>();
-    private final boolean adaptiveAvailable = hasPollScheduleKnob();
     private BrokerProcess broker;
     private Vertx vertx;
     private WhisulEmulator emulator;
@@ -170,8 +169,7 @@ public final class Bench {
             emulator = WhisulEmulator.startBlocking(vertx, EmulatorSettings.builder()
                     .jobDuration(Duration.ofMillis(1)).statsMaxEntries(2_000_000)
                     .completedJobTtl(Duration.ofMinutes(5)).renderCacheBytes(0).seed(7L).build());
-            log("emulator at " + emulator.baseUrl() + ", broker at " + broker.bootstrapServers()
-                    + ", adaptive schedule available: " + adaptiveAvailable);
+            log("emulator at " + emulator.baseUrl() + ", broker at " + broker.bootstrapServers());
             log("scenarios: " + o.scenarios());
             if (o.scenarios().contains("throughput")) {
                 throughput();
@@ -222,44 +220,61 @@ public final class Bench {
     }
 
     private void pollingEfficiency() throws Exception {
+        Scenario naive = new Scenario("pe-naive");
+        rows.addAll(scheduleBridgesAtOnce("pe-",
+                (s, p, system, proxy) -> s.drive(p, o.pollPrompts(), o.pollGroupMax(), "polling efficiency", system, proxy),
+                naive, viaProxy -> naive.startNaive(Math.round(5000 * o.timeScale()), viaProxy),
+                (s, p, system, proxy) -> s.drive(p, o.naivePollPrompts(), o.pollGroupMax(), "polling efficiency",
+                        "naive baseline (sleep " + 5 * o.timeScale() + " s)", proxy)));
+    }
+
+    /** One system's drive, given its scenario, its process, its name in the table and the recording proxy. */
+    private interface Drive {
+        Row run(Scenario scenario, BenchProcess process, String system, RecordingProxy proxy) throws Exception;
+    }
+
+    private interface Launch {
+        BenchProcess start(String viaProxy) throws Exception;
+    }
+
+    /**
+     * A bridge per poll schedule (fixed, backoff, adaptive), each its own process on its own topics, and optionally
+     * the naive baseline, all reaching the emulator (jobs of the polling length) through one recording proxy and
+     * driven at once. Rows come back sorted by system.
+     */
+    private List<Row> scheduleBridgesAtOnce(String prefix, Drive bridgeDrive, Scenario naive, Launch naiveLaunch,
+            Drive naiveDrive) throws Exception {
         emulator.updateSettings(s -> s.jobDuration(o.pollJobMin(), o.pollJobMax()));
         RecordingProxy proxy = new RecordingProxy(emulator.port());
         String proxyId = await(vertx.deployVerticle(proxy));
         String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
-        List<String> schedules = new ArrayList<>(List.of("fixed", "backoff"));
-        if (adaptiveAvailable) {
-            schedules.add("adaptive");
-        }
         List<Scenario> scenarios = new ArrayList<>();
         List<BenchProcess> processes = new ArrayList<>();
-        List<Row> found = new ArrayList<>();
+        List<Callable<Row>> drives = new ArrayList<>();
         try {
-            for (String schedule : schedules) {
-                Scenario s = new Scenario("pe-" + schedule);
+            for (String schedule : List.of("fixed", "backoff", "adaptive")) {
+                Scenario s = new Scenario(prefix + schedule);
+                BenchProcess p = s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy);
                 scenarios.add(s);
-                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy));
+                processes.add(p);
+                String system = "bridge, " + schedule + " schedule";
+                drives.add(() -> bridgeDrive.run(s, p, system, proxy));
             }
-            Scenario n = new Scenario("pe-naive");
-            scenarios.add(n);
-            processes.add(n.startNaive(Math.round(5000 * o.timeScale()), viaProxy));
-            List<Callable<Row>> drives = new ArrayList<>();
-            for (int i = 0; i < scenarios.size(); i++) {
-                Scenario s = scenarios.get(i);
-                BenchProcess p = processes.get(i);
-                boolean isNaive = s.name.equals("pe-naive");
-                String system = isNaive ? "naive baseline (sleep " + 5 * o.timeScale() + " s)" : "bridge, " + schedules.get(i) + " schedule";
-                int prompts = isNaive ? o.naivePollPrompts() : o.pollPrompts();
-                drives.add(() -> s.drive(p, prompts, o.pollGroupMax(), "polling efficiency", system, proxy));
+            if (naive != null) {
+                BenchProcess p = naiveLaunch.start(viaProxy);
+                scenarios.add(naive);
+                processes.add(p);
+                drives.add(() -> naiveDrive.run(naive, p, null, proxy));
             }
-            found.addAll(driveAtOnce(scenarios, drives));
+            List<Row> found = driveAtOnce(scenarios, drives);
+            found.sort((a, b) -> a.system().compareTo(b.system()));
+            return found;
         } finally {
             for (BenchProcess p : processes) {
                 p.close();
             }
             await(vertx.undeploy(proxyId));
         }
-        found.sort((a, b) -> a.system().compareTo(b.system()));
-        rows.addAll(found);
     }
 
     /** Runs every system's drive on a thread of its own, all at once; a drive that fails yields no row. */
@@ -294,40 +309,11 @@ public final class Bench {
      * adaptive schedule has had a stream of finished jobs to learn from.
      */
     private void pollingSteady() throws Exception {
-        emulator.updateSettings(s -> s.jobDuration(o.pollJobMin(), o.pollJobMax()));
-        RecordingProxy proxy = new RecordingProxy(emulator.port());
-        String proxyId = await(vertx.deployVerticle(proxy));
-        String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
-        List<String> schedules = new ArrayList<>(List.of("fixed", "backoff"));
-        if (adaptiveAvailable) {
-            schedules.add("adaptive");
-        }
-        List<Scenario> scenarios = new ArrayList<>();
-        List<BenchProcess> processes = new ArrayList<>();
-        List<Row> found = new ArrayList<>();
-        try {
-            for (String schedule : schedules) {
-                Scenario s = new Scenario("ps-" + schedule);
-                scenarios.add(s);
-                processes.add(s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy));
-            }
-            Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
-            List<Callable<Row>> drives = new ArrayList<>();
-            for (int i = 0; i < scenarios.size(); i++) {
-                Scenario s = scenarios.get(i);
-                BenchProcess p = processes.get(i);
-                String system = "bridge, " + schedules.get(i) + " schedule";
-                drives.add(() -> s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(), drainMax,
-                        "polling steady", system, proxy));
-            }
-            found.addAll(driveAtOnce(scenarios, drives));
-        } finally {
-            for (BenchProcess p : processes) {
-                p.close();
-            }
-            await(vertx.undeploy(proxyId));
-        }
-        found.sort((a, b) -> a.system().compareTo(b.system()));
+        Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
+        List<Row> found = scheduleBridgesAtOnce("ps-",
+                (s, p, system, proxy) -> s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(),
+                        drainMax, "polling steady", system, proxy),
+                null, null, null);
         rows.addAll(found);
         Row fixed = found.stream().filter(r -> r.system().contains("fixed")).findFirst().orElse(null);
         for (Row r : found) {
@@ -473,9 +459,7 @@ public final class Bench {
             } else {
                 env.put("WHISUL_POLL_MAX_INTERVAL", ms(scaled(10000, k)));
             }
-            if (adaptiveAvailable) {
-                env.put("WHISUL_POLL_SCHEDULE", schedule);
-            }
+            env.put("WHISUL_POLL_SCHEDULE", schedule);
             env.putAll(extra);
             return BenchProcess.bridge(prefix, o.workDir().resolve("logs"), xmx, env);
         }
@@ -932,15 +916,6 @@ public final class Bench {
 
     private static String ms(Duration d) {
         return d.toMillis() + "ms";
-    }
-
-    private static boolean hasPollScheduleKnob() {
-        try {
-            Class<?> whisul = Class.forName("io.whisulbridge.config.BridgeConfig$Whisul");
-            return Arrays.stream(whisul.getMethods()).anyMatch(m -> m.getName().equals("pollSchedule"));
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 
     private static <T> T await(Future<T> f) throws Exception {

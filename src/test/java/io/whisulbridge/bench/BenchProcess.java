@@ -1,6 +1,7 @@
 package io.whisulbridge.bench;
 
 import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.support.Readiness;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +58,7 @@ final class BenchProcess implements AutoCloseable {
         BenchProcess p = launch(name, logDir, managementPort, command, env, Map.of(
                 "BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()),
                 "BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort)));
-        p.awaitReady(Duration.ofSeconds(120));
+        Readiness.await(name, p.process, managementPort, Duration.ofSeconds(120), p::tail);
         return p;
     }
 
@@ -80,27 +80,6 @@ final class BenchProcess implements AutoCloseable {
         builder.environment().putAll(env);
         builder.environment().putAll(extraEnv);
         return new BenchProcess(name, log, managementPort, builder.start());
-    }
-
-    private void awaitReady(Duration timeout) throws Exception {
-        Instant giveUp = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(giveUp)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited during start-up; its log:\n" + tail());
-            }
-            try {
-                HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (ready.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notListeningYet) {
-                // keep waiting
-            }
-            Thread.sleep(300);
-        }
-        throw new IllegalStateException(name + " was not ready within " + timeout + "; its log:\n" + tail());
     }
 
     /** Resident set size in bytes (VmRSS), or -1. */

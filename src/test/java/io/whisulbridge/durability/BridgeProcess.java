@@ -1,6 +1,7 @@
 package io.whisulbridge.durability;
 
 import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.support.Readiness;
 
 import java.io.IOException;
 import java.net.URI;
@@ -51,30 +52,8 @@ final class BridgeProcess implements AutoCloseable {
                 .redirectErrorStream(true);
         builder.environment().putAll(environment);
         BridgeProcess bridge = new BridgeProcess(name, log, managementPort, builder.start());
-        bridge.awaitReady(Duration.ofSeconds(90));
+        Readiness.await(name, bridge.process, managementPort, Duration.ofSeconds(90), bridge::tail);
         return bridge;
-    }
-
-    private void awaitReady(Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        Instant giveUp = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(giveUp)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited during start-up; its log:\n" + tail());
-            }
-            try {
-                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (ready.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notListeningYet) {
-                // keep waiting
-            }
-            Thread.sleep(500);
-        }
-        throw new IllegalStateException(name + " was not ready within " + timeout + "; its log:\n" + tail());
     }
 
     /** The HTTP status of the readiness probe, or -1 when nothing answers. */
