@@ -28,13 +28,9 @@ final class StatsRecorder {
     private final ConcurrentHashMap<String, LongAdder> submissionsByPrompt = new ConcurrentHashMap<>();
     private final LongAdder untrackedSubmissions = new LongAdder();
     // Bounded: past the cap the oldest job's poll count is dropped; old jobs are the ones nobody polls any more.
-    private final ConcurrentHashMap<String, LongAdder> pollsByJob = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<String> pollOrder = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger pollOrderSize = new AtomicInteger();
+    private final OldestFirst<LongAdder> pollsByJob = new OldestFirst<>();
     // Bounded the same way: past the cap the oldest finish time is dropped.
-    private final ConcurrentHashMap<String, Long> finishedAtByJob = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<String> finishOrder = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger finishOrderSize = new AtomicInteger();
+    private final OldestFirst<Long> finishedAtByJob = new OldestFirst<>();
     private final LongAdder totalPolls = new LongAdder();
     private final LongAdder rateLimitRejections = new LongAdder();
     private final LongAdder injectedRateLimits = new LongAdder();
@@ -66,17 +62,7 @@ final class StatsRecorder {
 
     void jobFinished(String jobId, long finishedAtMillis, boolean failed, boolean expired, int maxEntries) {
         running.decrementAndGet();
-        while (finishOrderSize.get() >= maxEntries) {
-            String oldest = finishOrder.poll();
-            if (oldest == null) {
-                break;
-            }
-            finishOrderSize.decrementAndGet();
-            finishedAtByJob.remove(oldest);
-        }
-        finishedAtByJob.put(jobId, finishedAtMillis);
-        finishOrder.add(jobId);
-        finishOrderSize.incrementAndGet();
+        finishedAtByJob.put(jobId, finishedAtMillis, maxEntries);
         if (expired) {
             jobsExpired.increment();
         } else if (failed) {
@@ -92,20 +78,10 @@ final class StatsRecorder {
 
     void poll(String jobId, int maxEntries) {
         totalPolls.increment();
-        LongAdder counter = pollsByJob.get(jobId);
+        LongAdder counter = pollsByJob.map.get(jobId);
         if (counter == null) {
-            while (pollOrderSize.get() >= maxEntries) {
-                String oldest = pollOrder.poll();
-                if (oldest == null) {
-                    break;
-                }
-                pollOrderSize.decrementAndGet();
-                pollsByJob.remove(oldest);
-            }
             counter = new LongAdder();
-            pollsByJob.put(jobId, counter);
-            pollOrder.add(jobId);
-            pollOrderSize.incrementAndGet();
+            pollsByJob.put(jobId, counter, maxEntries);
         }
         counter.increment();
     }
@@ -143,11 +119,7 @@ final class StatsRecorder {
         submissionsByPrompt.clear();
         untrackedSubmissions.reset();
         pollsByJob.clear();
-        pollOrder.clear();
-        pollOrderSize.set(0);
         finishedAtByJob.clear();
-        finishOrder.clear();
-        finishOrderSize.set(0);
         totalPolls.reset();
         rateLimitRejections.reset();
         injectedRateLimits.reset();
@@ -166,10 +138,37 @@ final class StatsRecorder {
         Map<String, Long> prompts = new HashMap<>();
         submissionsByPrompt.forEach((p, n) -> prompts.put(p, n.sum()));
         Map<String, Long> polls = new HashMap<>();
-        pollsByJob.forEach((j, n) -> polls.put(j, n.sum()));
+        pollsByJob.map.forEach((j, n) -> polls.put(j, n.sum()));
         return new EmulatorStats(since.get(), totalRequests.sum(), req, jobsCreated.sum(), jobsCompleted.sum(),
                 jobsFailed.sum(), jobsExpired.sum(), running.get(), peakRunning.get(), retainedJobs, prompts,
-                untrackedSubmissions.sum(), polls, Map.copyOf(finishedAtByJob), totalPolls.sum(), rateLimitRejections.sum(),
+                untrackedSubmissions.sum(), polls, Map.copyOf(finishedAtByJob.map), totalPolls.sum(), rateLimitRejections.sum(),
                 injectedRateLimits.sum(), injectedServerErrors.sum(), slowResponses.sum(), assetsRendered.sum());
+    }
+
+    /** Per-job entries, at most {@code max} of them: past the cap the oldest job's entry is dropped first. */
+    private static final class OldestFirst<V> {
+        final ConcurrentHashMap<String, V> map = new ConcurrentHashMap<>();
+        private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger size = new AtomicInteger();
+
+        void put(String jobId, V value, int max) {
+            while (size.get() >= max) {
+                String oldest = order.poll();
+                if (oldest == null) {
+                    break;
+                }
+                size.decrementAndGet();
+                map.remove(oldest);
+            }
+            map.put(jobId, value);
+            order.add(jobId);
+            size.incrementAndGet();
+        }
+
+        void clear() {
+            map.clear();
+            order.clear();
+            size.set(0);
+        }
     }
 }
