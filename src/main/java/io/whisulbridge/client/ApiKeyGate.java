@@ -84,7 +84,9 @@ public class ApiKeyGate {
     }
 
     private void onProbe(PollResponse answer) {
-        if (answer instanceof PollResponse.Unauthorized || answer instanceof PollResponse.Transient) {
+        // only an answer from Whisul that is not a refusal proves the key: a probe our own budget held back proves nothing
+        if (answer instanceof PollResponse.Unauthorized || answer instanceof PollResponse.Transient
+                || answer instanceof PollResponse.Deferred) {
             scheduleRecheck();
             return;
         }

@@ -24,7 +24,11 @@ public sealed interface PollResponse {
     record Unauthorized(int status) implements PollResponse {
     }
 
-    record Transient(String description, Duration retryAfter) implements PollResponse {
+    /** {@code rateLimited} (a 429) is the service going too fast, never the request's fault. */
+    record Transient(String description, Duration retryAfter, boolean rateLimited) implements PollResponse {
+        public Transient(String description, Duration retryAfter) {
+            this(description, retryAfter, false);
+        }
     }
 
     /** Not sent at all: our own request budget has more calls waiting than it queues. No Whisul error. */

@@ -16,8 +16,21 @@ public sealed interface SubmitResponse {
     record Unauthorized(int status) implements SubmitResponse {
     }
 
-    /** Worth retrying later; {@code retryAfter} is null when Whisul gave no hint. */
-    record Transient(String description, Duration retryAfter) implements SubmitResponse {
+    /**
+     * Whisul answered 2xx, so it took the request, but named no job to poll. Submitting again could pay twice, so
+     * this ends the request.
+     */
+    record AcceptedWithoutJobId(String description) implements SubmitResponse {
+    }
+
+    /**
+     * Worth retrying later; {@code retryAfter} is null when Whisul gave no hint. {@code rateLimited} (a 429) is the
+     * service going too fast, never the request's fault.
+     */
+    record Transient(String description, Duration retryAfter, boolean rateLimited) implements SubmitResponse {
+        public Transient(String description, Duration retryAfter) {
+            this(description, retryAfter, false);
+        }
     }
 
     /** Not sent at all: our own request budget has more calls waiting than it queues. No Whisul error. */

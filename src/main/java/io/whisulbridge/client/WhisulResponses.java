@@ -34,11 +34,13 @@ public final class WhisulResponses {
             JsonNode json = jsonObject(body);
             String jobId = json == null ? null : text(json.get("job_id"));
             if (jobId == null || jobId.isBlank()) {
-                return new SubmitResponse.Transient("HTTP " + status + " without a job_id: " + snippet(body), null);
+                return new SubmitResponse.AcceptedWithoutJobId("Whisul answered HTTP " + status
+                        + " without a job_id, so the job cannot be followed; not submitted again, since Whisul took it: "
+                        + snippet(body));
             }
             return new SubmitResponse.Accepted(jobId);
         }
-        return new SubmitResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now));
+        return new SubmitResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
     }
 
     public static PollResponse poll(int status, String retryAfter, String body, Instant now) {
@@ -49,7 +51,7 @@ public final class WhisulResponses {
             return new PollResponse.NotFound();
         }
         if (status != 200) {
-            return new PollResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now));
+            return new PollResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
         }
         JsonNode job = jsonObject(body);
         if (job == null) {

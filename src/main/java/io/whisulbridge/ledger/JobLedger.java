@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
+import io.whisulbridge.config.Channels;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +20,8 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -29,10 +33,12 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -43,13 +49,13 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class JobLedger {
 
-    public static final String CHANNEL = "ledger-out";
-
     private static final Logger LOG = Logger.getLogger(JobLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WRITE_MAX_BACKOFF = Duration.ofSeconds(30);
-    // per partition, so that several slow partitions still finish within the consumer's max.poll.interval (5 min)
-    private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(30);
+    // one attempt; a partition whose replay fails is retried off the poll thread and not taken meanwhile
+    private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(60);
+    // every blocking client call is bounded by this, not by the clients' 60 s default.api.timeout.ms
+    private static final Duration CLIENT_CALL_TIMEOUT = Duration.ofSeconds(10);
     // compaction only touches closed segments: roll hourly so a ledger replay reads one entry per request
     private static final Duration SEGMENT = Duration.ofHours(1);
 
@@ -57,96 +63,188 @@ public class JobLedger {
     private final Map<String, Object> kafka;
     private final String topic;
     private final BridgeConfig.Ledger settings;
+    private final String checkpointGroup;
+    /** Per ledger partition, the offset past the last entry this process wrote or read. */
+    private final Map<Integer, Long> knownEnd = new ConcurrentHashMap<>();
+    private KafkaConsumer<String, String> checkpoints;
     private volatile int checkedPartitions;
 
-    public JobLedger(@Channel(CHANNEL) MutinyEmitter<LedgerEntry> entries,
+    public JobLedger(@Channel(Channels.LEDGER) MutinyEmitter<LedgerEntry> entries,
                      @Identifier("default-kafka-broker") Map<String, Object> kafka,
                      BridgeConfig config) {
         this.entries = entries;
         this.kafka = kafka;
         this.topic = config.bridge().topics().ledger();
         this.settings = config.bridge().ledger();
+        this.checkpointGroup = config.bridge().consumerGroup() + "-ledger-checkpoints";
+    }
+
+    /** Before the first submit: from here on the ledger, not the prompt record, remembers the request. */
+    public Uni<Void> recordIntent(Job job) {
+        PromptEvent event = job.event();
+        return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.INTENT, null,
+                event.prompt(), event.metadata(), event.traceparent(), null, null, Instant.now().toString(),
+                null, null, null, null));
     }
 
     public Uni<Void> recordSubmitted(Job job) {
         PromptEvent event = job.event();
-        return write(job.partition(), new LedgerEntry(event.requestId(), LedgerEntry.State.SUBMITTED, job.jobId(),
+        return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.SUBMITTED, job.jobId(),
                 event.prompt(), event.metadata(), event.traceparent(), job.acceptedAt().toString(), null,
-                Instant.now().toString()));
+                Instant.now().toString(), null, null, null, null));
+    }
+
+    /** Before publishing: a resumed job republishes exactly this value, so repeats of an outcome are identical. */
+    public Uni<Void> recordDecided(Job job, Job.RecordedOutcome outcome) {
+        return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DECIDED, job.jobId(), null,
+                null, null, null, outcome.name(), Instant.now().toString(),
+                outcome.song() ? LedgerEntry.OutcomeTopic.SONGS : LedgerEntry.OutcomeTopic.FAILURES,
+                outcome.value(), outcome.traceparent(), outcome.decidedAt().toString()));
     }
 
     public Uni<Void> recordDone(Job job) {
-        return write(job.partition(), new LedgerEntry(job.requestId(), LedgerEntry.State.DONE, job.jobId(), null, null,
-                null, null, job.outcome().name(), Instant.now().toString()));
+        return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DONE, job.jobId(), null, null,
+                null, null, job.outcomeName(), Instant.now().toString(), null, null, null, null));
     }
 
-    private Uni<Void> write(int partition, LedgerEntry entry) {
-        // a ledger write that fails is retried until it lands: the prompt record stays unacknowledged meanwhile
-        return Uni.createFrom().deferred(() -> entries.sendMessage(Message.of(entry).addMetadata(
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(entry.requestId()).withPartition(partition).build())))
+    private Uni<Void> write(Job job, LedgerEntry entry) {
+        // a ledger write that fails is retried until it lands; the step it protects waits meanwhile
+        return Uni.createFrom().deferred(() -> {
+                    OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
+                    return entries.sendMessage(Message.of(entry).addMetadata(written).addMetadata(
+                                    OutgoingKafkaRecordMetadata.<String>builder().withKey(entry.requestId())
+                                            .withPartition(job.partition()).build()))
+                            .invoke(() -> noteWritten(job, written.getResult()));
+                })
                 .onFailure().invoke(failure -> LOG.warnf("writing the ledger entry of request %s failed (%s); retrying",
                         entry.requestId(), failure.getMessage()))
                 .onFailure().retry().withBackOff(Duration.ofSeconds(1), WRITE_MAX_BACKOFF).indefinitely();
     }
 
+    /** The job's first offset before the partition's end: a checkpoint read in between still covers the job. */
+    private void noteWritten(Job job, RecordMetadata written) {
+        if (written == null || !written.hasOffset()) {
+            return;
+        }
+        job.ledgerOffsetWritten(written.offset());
+        knownEnd.merge(job.partition(), written.offset() + 1, Math::max);
+    }
+
     /**
-     * Reads partition p of the ledger from its start: the latest entry per request id. Blocking; called from the
-     * Kafka consumer thread on assignment, before any prompt of that partition is handed out.
+     * Where a replay of partition p may start without missing an open job: the first ledger offset of the oldest
+     * open job of p here, or the end of p as far as this process knows when none is open. Null when unknown.
      */
-    public Collection<LedgerEntry> replay(int partition) {
-        Instant giveUp = Instant.now().plus(REPLAY_TIMEOUT);
-        while (true) {
-            try {
-                return replayOnce(partition, giveUp);
-            } catch (RuntimeException brokerTrouble) {
-                if (Instant.now().isAfter(giveUp)) {
-                    LOG.errorf("could not replay ledger partition %d within %s (%s): its unfinished jobs are not resumed "
-                            + "here and redelivered prompts of it may be submitted again", partition, REPLAY_TIMEOUT,
-                            brokerTrouble.getMessage());
-                    return List.of();
-                }
-                LOG.warnf("replaying ledger partition %d failed (%s); retrying", partition, brokerTrouble.getMessage());
-                sleep(Duration.ofSeconds(1));
-            }
+    public Long replayStart(int partition, Collection<Job> open) {
+        Long end = knownEnd.get(partition); // read before the jobs: a job written after this is past it anyway
+        Long oldest = open.stream().filter(job -> job.partition() == partition).map(Job::firstLedgerOffset)
+                .filter(offset -> offset >= 0).min(Long::compare).orElse(null);
+        boolean unwritten = open.stream().anyMatch(job -> job.partition() == partition && job.firstLedgerOffset() < 0
+                && job.state() != Job.State.ADMITTED);
+        if (unwritten) {
+            return null; // a resumed job whose first entry was not seen: keep the last checkpoint
+        }
+        return oldest != null ? oldest : end;
+    }
+
+    /**
+     * Commits, per partition, the offset from which the next replay must read, as the committed offset of the
+     * ledger's own consumer group: Kafka keeps it, and a replay then reads the open work plus a bounded window of
+     * finished requests (for duplicates), not the whole retention. Called from one thread only.
+     */
+    public void checkpoint(Map<Integer, Long> starts) {
+        if (starts.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        starts.forEach((partition, offset) -> offsets.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
+        if (checkpoints == null) {
+            checkpoints = new KafkaConsumer<>(checkpointConfig());
+        }
+        checkpoints.commitSync(offsets, CLIENT_CALL_TIMEOUT);
+    }
+
+    public void closeCheckpoints() {
+        if (checkpoints != null) {
+            checkpoints.close(CLIENT_CALL_TIMEOUT);
         }
     }
 
-    private Collection<LedgerEntry> replayOnce(int partition, Instant giveUp) {
+    /** What a partition's ledger holds: the requests not yet done, and how many entries were read. */
+    public record Replay(Collection<OpenEntry> open, long entriesRead) {
+    }
+
+    /** A request not yet done, with the offset of its first entry in what was read. */
+    public record OpenEntry(LedgerEntry entry, long firstOffset) {
+    }
+
+    /** The ledger partition could not be read to its end: the partition must not be taken. */
+    public static final class LedgerUnreadableException extends RuntimeException {
+        LedgerUnreadableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reads partition p of the ledger from its start to the end offset it had when the read began. Only requests
+     * not yet done are kept; each done one goes to {@code finished} as it streams by, so the heap holds the open
+     * work, not the retention. Blocking: called on the replay thread, never on the Kafka poll thread. Fails closed:
+     * anything short of the end throws {@link LedgerUnreadableException}.
+     */
+    public Replay replay(int partition, java.util.function.Consumer<LedgerEntry> finished) {
+        Instant giveUp = Instant.now().plus(REPLAY_TIMEOUT);
         TopicPartition ledgerPartition = new TopicPartition(topic, partition);
-        Map<String, LedgerEntry> latest = new LinkedHashMap<>();
+        Map<String, LedgerEntry> open = new LinkedHashMap<>();
+        Map<String, Long> firstOffsets = new HashMap<>();
+        long read = 0;
         try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(readerConfig())) {
             reader.assign(List.of(ledgerPartition));
-            reader.seekToBeginning(List.of(ledgerPartition));
-            long end = reader.endOffsets(List.of(ledgerPartition)).get(ledgerPartition);
-            while (reader.position(ledgerPartition) < end) {
+            long begin = reader.beginningOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
+            long end = reader.endOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
+            OffsetAndMetadata checkpoint = reader.committed(Set.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
+            // the open work starts at the checkpoint; the window before it restores the recently finished requests
+            long start = checkpoint == null ? begin : Math.max(begin, checkpoint.offset() - settings.rememberedRequests());
+            reader.seek(ledgerPartition, start);
+            knownEnd.merge(partition, end, Math::max);
+            while (reader.position(ledgerPartition, CLIENT_CALL_TIMEOUT) < end) {
                 if (Instant.now().isAfter(giveUp)) {
-                    LOG.errorf("could not read ledger partition %d to its end within %s; continuing with %d entries",
-                            partition, REPLAY_TIMEOUT, latest.size());
-                    break;
+                    throw new LedgerUnreadableException("ledger partition " + partition + " not read to its end within "
+                            + REPLAY_TIMEOUT + " (" + read + " entries read)", null);
                 }
                 for (ConsumerRecord<String, String> record : reader.poll(Duration.ofMillis(500))) {
-                    apply(latest, record);
+                    if (record.offset() < end) {
+                        apply(open, firstOffsets, record, finished);
+                        read++;
+                    }
                 }
             }
+        } catch (LedgerUnreadableException e) {
+            throw e;
+        } catch (RuntimeException brokerTrouble) {
+            throw new LedgerUnreadableException("ledger partition " + partition + " could not be read: "
+                    + brokerTrouble.getMessage(), brokerTrouble);
         }
-        return latest.values();
+        List<OpenEntry> openEntries = open.values().stream()
+                .map(entry -> new OpenEntry(entry, firstOffsets.get(entry.requestId()))).toList();
+        return new Replay(openEntries, read);
     }
 
-    private static void sleep(Duration pause) {
-        try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void apply(Map<String, LedgerEntry> latest, ConsumerRecord<String, String> record) {
+    private static void apply(Map<String, LedgerEntry> open, Map<String, Long> firstOffsets,
+                              ConsumerRecord<String, String> record, java.util.function.Consumer<LedgerEntry> finished) {
         if (record.value() == null) {
-            latest.remove(record.key());
+            open.remove(record.key());
+            firstOffsets.remove(record.key());
             return;
         }
         try {
-            latest.put(record.key(), JSON.readValue(record.value(), LedgerEntry.class));
+            LedgerEntry entry = JSON.readValue(record.value(), LedgerEntry.class);
+            if (entry.state() == LedgerEntry.State.DONE) {
+                open.remove(record.key());
+                firstOffsets.remove(record.key());
+                finished.accept(entry);
+            } else {
+                open.put(record.key(), entry);
+                firstOffsets.putIfAbsent(record.key(), record.offset());
+            }
         } catch (JsonProcessingException unreadable) {
             LOG.warnf("skipping an unreadable ledger entry at %s-%d@%d", record.topic(), record.partition(), record.offset());
         }
@@ -161,15 +259,15 @@ public class JobLedger {
             return; // checked for this many partitions already; a grown prompt topic is checked again
         }
         try (Admin admin = Admin.create(adminConfig())) {
-            boolean exists = admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic);
+            boolean exists = admin.listTopics().names().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).contains(topic);
             TopicDescription ledger = exists
-                    ? admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic) : null;
+                    ? admin.describeTopics(Set.of(topic)).allTopicNames().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(topic) : null;
             if (ledger == null) {
                 create(admin, promptPartitions);
             } else if (ledger.partitions().size() < promptPartitions) {
                 LOG.warnf("ledger topic %s has %d partitions, the prompt topic %d; adding partitions", topic,
                         ledger.partitions().size(), promptPartitions);
-                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(promptPartitions))).all().get(30, TimeUnit.SECONDS);
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(promptPartitions))).all().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             }
             checkedPartitions = promptPartitions;
         } catch (InterruptedException e) {
@@ -180,13 +278,16 @@ public class JobLedger {
     }
 
     private void create(Admin admin, int partitions) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
-        int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
-        NewTopic ledger = new NewTopic(topic, partitions, (short) Math.min(3, Math.max(1, brokers))).configs(Map.of(
+        int brokers = admin.describeCluster().nodes().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).size();
+        short replicas = (short) Math.min(3, Math.max(1, brokers));
+        NewTopic ledger = new NewTopic(topic, partitions, replicas).configs(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG, String.valueOf(settings.retention().toMillis()),
-                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis())));
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis()),
+                // acks=all means little with one in-sync replica: a write must reach two copies wherever there are two
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, replicas))));
         try {
-            admin.createTopics(List.of(ledger)).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(ledger)).all().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             LOG.infof("created the ledger topic %s with %d partitions", topic, partitions);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -197,16 +298,28 @@ public class JobLedger {
 
     private Map<String, Object> readerConfig() {
         Map<String, Object> config = KafkaConnection.settings(kafka);
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) CLIENT_CALL_TIMEOUT.toMillis());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "whisul-bridge-ledger-reader");
+        // the checkpoints live in a consumer group of their own, only ever committed to with manual assignment
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, checkpointGroup);
+        return config;
+    }
+
+    private Map<String, Object> checkpointConfig() {
+        Map<String, Object> config = readerConfig();
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "whisul-bridge-ledger-checkpoints");
         return config;
     }
 
     private Map<String, Object> adminConfig() {
         Map<String, Object> config = KafkaConnection.settings(kafka);
         config.put("client.id", "whisul-bridge-ledger-admin");
+        config.put("default.api.timeout.ms", (int) CLIENT_CALL_TIMEOUT.toMillis());
+        config.put("request.timeout.ms", (int) CLIENT_CALL_TIMEOUT.toMillis());
         return config;
     }
 

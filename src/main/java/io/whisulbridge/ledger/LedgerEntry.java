@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.whisulbridge.domain.PromptEvent;
 
 /**
- * What the ledger knows of one request: {@code SUBMITTED} once Whisul accepted it (with everything needed to finish
- * it elsewhere), {@code DONE} once its outcome is on the broker.
+ * What the ledger knows of one request, written before the step it protects: {@code INTENT} before the first
+ * submit, {@code SUBMITTED} once Whisul named the job, {@code DECIDED} with the outcome record's exact value before
+ * it is published, {@code DONE} once it is on the broker. Each entry carries what a new owner needs to carry on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -21,9 +22,16 @@ public record LedgerEntry(
         @JsonProperty("traceparent") String traceparent,
         @JsonProperty("accepted_at") String acceptedAt,
         @JsonProperty("outcome") String outcome,
-        @JsonProperty("updated_at") String updatedAt) {
+        @JsonProperty("updated_at") String updatedAt,
+        @JsonProperty("outcome_topic") OutcomeTopic outcomeTopic,
+        @JsonProperty("outcome_value") String outcomeValue,
+        @JsonProperty("outcome_traceparent") String outcomeTraceparent,
+        @JsonProperty("decided_at") String decidedAt) {
 
-    public enum State { SUBMITTED, DONE }
+    public enum State { INTENT, SUBMITTED, DECIDED, DONE }
+
+    /** Where a decided outcome goes: {@code songs} or {@code song-failures}. */
+    public enum OutcomeTopic { SONGS, FAILURES }
 
     public PromptEvent event() {
         return new PromptEvent(requestId, prompt, metadata, traceparent);

@@ -7,15 +7,17 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * A non-blocking semaphore over unacknowledged prompt records. While every slot is taken, the consumer's Uni does
- * not complete, so the Kafka connector stops requesting records and pauses the partitions: backpressure, not a
- * buffer.
+ * A non-blocking semaphore over jobs in this process, new and resumed alike: never more than {@code limit} hold a
+ * slot. While every slot is taken, the consumer's Uni does not complete, so the Kafka connector stops requesting
+ * records and pauses the partitions: backpressure, not a buffer. Jobs taken over from the ledger wait at the front
+ * of the queue (Whisul has them already); new prompts wait behind them.
  */
 public final class Admission {
 
     private final int limit;
     private final Deque<UniEmitter<? super Void>> waiting = new ArrayDeque<>();
     private int used;
+    private int mostAtOnce;
 
     public Admission(int limit) {
         if (limit < 1) {
@@ -24,36 +26,55 @@ public final class Admission {
         this.limit = limit;
     }
 
+    /** A new prompt: waits behind everything already waiting. */
     public Uni<Void> acquire() {
+        return acquire(false);
+    }
+
+    /** A job taken over from the ledger: waits ahead of new prompts. */
+    public Uni<Void> acquireFirst() {
+        return acquire(true);
+    }
+
+    private Uni<Void> acquire(boolean first) {
         return Uni.createFrom().emitter(emitter -> {
             synchronized (this) {
-                if (used >= limit) {
-                    waiting.add(emitter);
+                if (used >= limit || !waiting.isEmpty()) {
+                    if (first) {
+                        waiting.addFirst(emitter);
+                    } else {
+                        waiting.addLast(emitter);
+                    }
                     // a waiter cancelled (e.g. at shutdown) must not be handed a slot nobody will release
                     emitter.onTermination(() -> forget(emitter));
                     return;
                 }
-                used++;
+                take();
             }
             emitter.complete(null);
         });
     }
 
-    /** For jobs taken over from the ledger: they exist already, so they count even beyond the limit. */
-    public synchronized void acquireNow() {
-        used++;
-    }
-
+    /** Gives a slot back; the slot goes to the first waiter, which then holds it. */
     public void release() {
         UniEmitter<? super Void> next;
         synchronized (this) {
+            if (used <= 0) {
+                throw new IllegalStateException("released more slots than were taken");
+            }
+            used--;
             next = waiting.poll();
             if (next == null) {
-                used--;
                 return;
             }
+            take();
         }
         next.complete(null);
+    }
+
+    private void take() {
+        used++;
+        mostAtOnce = Math.max(mostAtOnce, used);
     }
 
     private synchronized void forget(UniEmitter<? super Void> emitter) {
@@ -62,6 +83,15 @@ public final class Admission {
 
     public synchronized int inUse() {
         return used;
+    }
+
+    /** The high-water mark since start: the proof that the limit held, takeovers included. */
+    public synchronized int mostAtOnce() {
+        return mostAtOnce;
+    }
+
+    public synchronized int waiting() {
+        return waiting.size();
     }
 
     public int limit() {

@@ -5,7 +5,11 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.ConfigChecks;
+import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
+import io.whisulbridge.ledger.LedgerEntry;
+import io.whisulbridge.polling.Job;
+import io.whisulbridge.polling.JobDriver;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,13 +18,24 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
- * Who owns which jobs. Owning prompt partition p means owning ledger partition p: on assignment the ledger is
- * replayed (blocking the consumer thread, so no prompt of p is handed out before its jobs are known), on revocation
- * and at shutdown the jobs of p are handed over.
+ * Who owns which jobs. Owning prompt partition p means owning ledger partition p. On assignment, p's ledger is
+ * read on a thread of its own (never on the Kafka poll thread, so the callback stays short whatever the ledger
+ * holds) and p is owned only once that read reached the end; until then p's records wait in admission. A read that
+ * fails is retried, and p stays closed meanwhile: fail closed. On revocation and at shutdown the jobs of p are
+ * handed over, and at every assignment whatever is owned here but no longer assigned is handed over at once.
  */
 @ApplicationScoped
 @Identifier(PartitionOwnership.NAME)
@@ -29,30 +44,65 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     public static final String NAME = "whisul-bridge-partition-ownership";
 
     private static final Logger LOG = Logger.getLogger(PartitionOwnership.class);
+    private static final Duration REPLAY_RETRY_MIN = Duration.ofSeconds(1);
+    private static final Duration REPLAY_RETRY_MAX = Duration.ofSeconds(30);
+    /** How often the replay start of each owned partition is committed; a replay re-reads at most this much more. */
+    private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(30);
 
     private final PromptPipeline pipeline;
     private final JobLedger ledger;
+    private final JobDriver jobs;
     private final Duration handOverWait;
     private final Duration shutdownWait;
+    // one ledger thread: replays run one at a time, checkpoints between them, and no Kafka client is shared
+    private final ScheduledExecutorService replays = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "whisul-bridge-ledger");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    public PartitionOwnership(PromptPipeline pipeline, JobLedger ledger, BridgeConfig config) {
+    public PartitionOwnership(PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, BridgeConfig config) {
         this.pipeline = pipeline;
         this.ledger = ledger;
+        this.jobs = jobs;
         // a submit under way ends within one request timeout; waiting longer would stall the rebalance
         this.handOverWait = ConfigChecks.handOverWait(config);
         Duration shutdown = config.bridge().shutdownTimeout().minus(ConfigChecks.SHUTDOWN_MARGIN);
         this.shutdownWait = shutdown.isNegative() ? Duration.ZERO : shutdown;
+        replays.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_EVERY.toMillis(), CHECKPOINT_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Commits where each owned partition's next replay starts, so that replays read open work, not retention. */
+    private void checkpoint() {
+        try {
+            List<Job> open = pipeline.running();
+            Map<Integer, Long> starts = new HashMap<>();
+            for (int partition : pipeline.ownedPartitions()) {
+                Long start = ledger.replayStart(partition, open);
+                if (start != null) {
+                    starts.put(partition, start);
+                }
+            }
+            ledger.checkpoint(starts);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not commit the ledger checkpoints (%s); the next replay reads further back", e.getMessage());
+        }
     }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        handOverWhatIsNoLongerAssigned(consumer);
         if (partitions.isEmpty()) {
             return;
         }
         String promptTopic = partitions.iterator().next().topic();
-        ledger.ensureTopic(consumer.partitionsFor(promptTopic).size());
+        int promptPartitions = consumer.partitionsFor(promptTopic).size();
         for (TopicPartition partition : partitions) {
-            pipeline.adopt(partition.partition(), ledger.replay(partition.partition()));
+            Object token = pipeline.markAssigned(partition.partition());
+            if (token != null) {
+                replays.execute(() -> replayUntilRead(partition.partition(), token, promptPartitions));
+            }
         }
     }
 
@@ -61,17 +111,79 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         pipeline.handOver(numbers(partitions), handOverWait);
     }
 
+    /** A callback that did not run (lost partitions, a listener that threw) must not leave jobs running here. */
+    private void handOverWhatIsNoLongerAssigned(Consumer<?, ?> consumer) {
+        Set<Integer> assigned = consumer.assignment().stream().map(TopicPartition::partition).collect(Collectors.toSet());
+        List<Integer> stale = pipeline.assignedPartitions().stream().filter(p -> !assigned.contains(p)).toList();
+        if (!stale.isEmpty()) {
+            LOG.warnf("partitions %s are owned here but no longer assigned (lost without a revocation): handing "
+                    + "their jobs over now", stale);
+            pipeline.handOver(stale, Duration.ZERO);
+        }
+    }
 
+    private void replayUntilRead(int partition, Object token, int promptPartitions) {
+        Duration backoff = REPLAY_RETRY_MIN;
+        while (pipeline.isAssigned(partition, token)) {
+            Instant started = Instant.now();
+            try {
+                ledger.ensureTopic(promptPartitions);
+                List<Job> resumed = new ArrayList<>();
+                JobLedger.Replay replay = ledger.replay(partition, done -> pipeline.rememberFinished(
+                        new FinishedRequests.Finished(done.requestId(), done.jobId(), done.outcome(),
+                                done.updatedAt() == null ? null : Instant.parse(done.updatedAt()))));
+                replay.open().forEach(open -> {
+                    Job job = resume(partition, open.entry());
+                    job.ledgerOffsetWritten(open.firstOffset());
+                    resumed.add(job);
+                });
+                pipeline.adopt(partition, token, replay, resumed);
+                LOG.debugf("ledger partition %d read in %d ms", partition, Duration.between(started, Instant.now()).toMillis());
+                return;
+            } catch (RuntimeException unreadable) {
+                LOG.errorf("ledger partition %d could not be read to its end (%s): partition %d is NOT taken and its "
+                        + "prompts wait; retrying in %s", partition, unreadable.getMessage(), partition, backoff);
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(REPLAY_RETRY_MAX) > 0 ? REPLAY_RETRY_MAX : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private Job resume(int partition, LedgerEntry entry) {
+        return switch (entry.state()) {
+            case INTENT -> Job.resumedIntent(entry.event(), partition);
+            case SUBMITTED -> jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
+            case DECIDED -> Job.resumedOutcome(entry.event(), partition, entry.jobId(), new Job.RecordedOutcome(
+                    entry.outcome(), entry.outcomeTopic() == LedgerEntry.OutcomeTopic.SONGS, entry.outcomeValue(),
+                    entry.outcomeTraceparent(), Instant.parse(entry.decidedAt())));
+            case DONE -> throw new IllegalStateException("a done request is not open: " + entry.requestId());
+        };
+    }
 
     /** Runs before the messaging connectors close: stop the intake, let submits under way reach the ledger. */
     void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
         pipeline.stopIntake();
-        Collection<Integer> owned = pipeline.ownedPartitions();
+        Collection<Integer> owned = pipeline.assignedPartitions();
         LOG.infof("shutting down: intake stopped, handing over the jobs of partitions %s (waiting at most %s)", owned, shutdownWait);
         pipeline.handOver(owned, shutdownWait);
+        replays.shutdownNow();
+        try {
+            replays.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ledger.closeCheckpoints();
     }
 
     private static List<Integer> numbers(Collection<TopicPartition> partitions) {
         return partitions.stream().map(TopicPartition::partition).toList();
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

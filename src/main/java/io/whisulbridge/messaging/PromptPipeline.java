@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.whisulbridge.client.ApiKeyGate;
 import io.whisulbridge.config.BridgeConfig;
+import io.whisulbridge.config.Channels;
 import io.whisulbridge.config.ConfigChecks;
 import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.domain.Outcome;
@@ -12,7 +13,6 @@ import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
 import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
-import io.whisulbridge.ledger.LedgerEntry;
 import io.whisulbridge.metrics.BridgeMetrics;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
@@ -28,28 +28,29 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.Optional;
-import java.util.Set;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The whole bridge. A prompt record is admitted and parsed; its job is submitted to Whisul and recorded in the
- * ledger, at which point the record is acknowledged; the job is then polled until done, its outcome published and
- * the ledger told. See {@link #run(Job)}.
+ * The bridge: prompt records in, one job each, one outcome out. {@link #onPrompt} admits a record; {@link #step}
+ * is the spine of a job, one durable step per state of {@link Job}; {@link #settle} is the one place that decides
+ * what becomes of a record.
  * <p>
  * An {@code @Incoming} method returning a Uni gets the next record only when that Uni completes, so
  * {@link #onPrompt} completes as soon as the record is <em>admitted</em> and lets its job run on by itself.
- * Admission waits for a free in-flight slot and a working API key: that is the backpressure on Kafka.
+ * Admission waits for a working API key, for the partition's ledger to be read, and for a free in-flight slot: that
+ * is the backpressure on Kafka.
  */
 @Startup // fail at start-up, not at the first record, when the configuration cannot work
 @ApplicationScoped
 public class PromptPipeline {
 
     private static final Logger LOG = Logger.getLogger(PromptPipeline.class);
+    private static final Duration INTERNAL_RETRY_MIN = Duration.ofSeconds(1);
+    private static final Duration INTERNAL_RETRY_MAX = Duration.ofSeconds(30);
+    /** Test-only fault injection: halt the process right after the n-th outcome reaches the broker. */
+    static final String HALT_AFTER_PUBLISH = "whisul-bridge.test.halt-after-publish";
 
     private final JobDriver jobs;
     private final OutcomePublisher outcomes;
@@ -60,25 +61,27 @@ public class PromptPipeline {
     private final PromptParser parser;
     private final Admission admission;
     private final FinishedRequests finished;
-    /** Jobs by partition and request id: a duplicate on another partition belongs to that partition's owner. */
-    private final Map<String, Job> inFlight = new ConcurrentHashMap<>();
-    private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
+    private final JobRegistry registry = new JobRegistry();
+    private final int haltAfterPublish = Integer.getInteger(HALT_AFTER_PUBLISH, 0);
+    private final AtomicInteger published = new AtomicInteger();
     private volatile boolean closing;
 
     public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
                           ApiKeyGate keyGate, BridgeMetrics metrics, BridgeConfig config) {
-        this.tracing = tracing;
-        this.metrics = metrics;
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
         this.outcomes = outcomes;
         this.ledger = ledger;
+        this.tracing = tracing;
         this.keyGate = keyGate;
+        this.metrics = metrics;
         this.parser = new PromptParser(config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
         this.admission = new Admission(config.bridge().maxInFlight());
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
-        metrics.registerInFlight(this::inFlight);
+        metrics.registerInFlight(admission::inUse, admission::mostAtOnce);
     }
+
+    // ---- intake -------------------------------------------------------------------------------------------------
 
     @Incoming(Channels.PROMPTS)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
@@ -86,21 +89,26 @@ public class PromptPipeline {
         if (closing) {
             return Uni.createFrom().nothing(); // shutting down: hold the intake, the record is redelivered elsewhere
         }
+        int partition = partitionOf(record);
         return keyGate.awaitValidKey()
-                .chain(admission::acquire)
-                .invoke(() -> {
-                    if (closing || !owned.contains(partitionOf(record))) {
-                        // the partition left while this record waited for a slot: its next owner gets it again
-                        admission.release();
+                .chain(() -> registry.awaitOwned(partition)) // fail closed: nothing of p before p's ledger is read
+                .chain(owned -> owned ? admission.acquire().replaceWith(true) : Uni.createFrom().item(false))
+                .invoke(admitted -> {
+                    if (!admitted) {
+                        return; // p left before its ledger was read: its next owner reads this record again
+                    }
+                    if (closing || !registry.isOwned(partition)) {
+                        admission.release(); // p left while this record waited for a slot
                         return;
                     }
-                    Uni.createFrom().deferred(() -> handle(record)).subscribe().with(
-                            done -> { },
-                            failure -> afterFailure(record, failure));
-                });
+                    retriedOnInternalFailure(() -> intake(record), "prompt record at " + where(record))
+                            .subscribe().with(done -> { }, failure -> { });
+                })
+                .replaceWithVoid();
     }
 
-    private Uni<Void> handle(Message<byte[]> record) {
+    /** A parsed record: dead-lettered, answered as invalid, or the start of (or a duplicate of) a job. */
+    private Uni<Void> intake(Message<byte[]> record) {
         ParsedPrompt parsed = parse(record);
         metrics.promptReceived();
         if (parsed instanceof ParsedPrompt.Unreadable unreadable) {
@@ -109,139 +117,206 @@ public class PromptPipeline {
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
             metrics.promptInvalid();
-            return reject(record, invalid).eventually(admission::release);
+            LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
+            return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
+                    .chain(() -> settle(record, Settlement.ACK)).eventually(admission::release);
         }
         return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
-    }
-
-    private Uni<Void> reject(Message<byte[]> record, ParsedPrompt.Invalid invalid) {
-        LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
-        return outcomes.publish(invalidPrompt(invalid), invalid.traceparent()).chain(() -> ack(record));
     }
 
     /** One job per request id and partition: a new request starts one, a duplicate joins it or is already done. */
     private Uni<Void> startOrJoin(Message<byte[]> record, PromptEvent event) {
         if (finished.contains(event.requestId())) {
             LOG.infof("request %s already has its outcome; not submitting it again", event.requestId());
-            return ack(record).eventually(admission::release);
+            return settle(record, Settlement.ACK).eventually(admission::release);
         }
         Job job = new Job(event, partitionOf(record));
-        Job running = inFlight.putIfAbsent(key(job), job);
-        if (running != null) {
-            LOG.infof("request %s is already in flight; this record is acknowledged with it", event.requestId());
-            return running.recorded().chain(() -> ack(record)).eventually(admission::release);
+        Optional<Job> running = registry.addUnlessRunning(job);
+        if (running.isPresent()) {
+            LOG.infof("request %s is already in flight; this record shares its fate", event.requestId());
+            return running.get().recordFate().chain(fate -> settle(record, Settlement.of(fate)))
+                    .eventually(admission::release);
         }
-        // a hand-over or a finish may have happened between the checks above and the insert
-        if (closing || !owned.contains(job.partition()) || finished.contains(event.requestId())) {
-            inFlight.remove(key(job), job);
-            admission.release();
-            return finished.contains(event.requestId()) ? ack(record) : Uni.createFrom().voidItem();
+        run(job); // the job now owns the slot, so a failure from here on must not be retried as a new intake
+        return job.recordFate().chain(fate -> settle(record, Settlement.of(fate)))
+                .onFailure().invoke(failure -> {
+                    metrics.internalFailure();
+                    LOG.errorf(failure, "request %s: acknowledging its record failed; it stays unacknowledged",
+                            event.requestId());
+                })
+                .onFailure().recoverWithNull();
+    }
+
+    /** What becomes of a prompt record, decided here and nowhere else. */
+    enum Settlement {
+        ACK, REDELIVER;
+
+        static Settlement of(Job.RecordFate fate) {
+            return fate == Job.RecordFate.ACK ? ACK : REDELIVER;
         }
-        run(job); // the job now owns the slot
-        return job.recorded().chain(() -> ack(record));
     }
 
-    private static String key(Job job) {
-        return key(job.partition(), job.requestId());
-    }
-
-    private static String key(int partition, String requestId) {
-        return partition + "/" + requestId;
-    }
-
-    /** The life of a job: submit, record in the ledger, poll until done, publish the outcome, record it done. */
-    private void run(Job job) {
-        tracing.start(job);
-        job.runningAs(jobs.submit(job)
-                .call(this::recordAccepted)
-                .chain(jobs::pollUntilDone)
-                .call(done -> outcomes.publish(done.outcome(), tracing.traceparent(done)))
-                .call(ledger::recordDone)
-                .subscribe().with(this::finish, failure -> stopped(job, failure)));
-    }
-
-    private Uni<Void> recordAccepted(Job job) {
-        if (job.isDone() || job.isRecorded()) {
+    private Uni<Void> settle(Message<byte[]> record, Settlement settlement) {
+        if (settlement == Settlement.REDELIVER) {
+            LOG.debugf("record %s is left unacknowledged: its partition's next owner reads it again", where(record));
             return Uni.createFrom().voidItem();
         }
-        return ledger.recordSubmitted(job).invoke(job::markRecorded);
+        return Uni.createFrom().completionStage(record::ack);
+    }
+
+    // ---- the spine of a job -------------------------------------------------------------------------------------
+
+    private void run(Job job) {
+        tracing.start(job);
+        job.runningAs(retriedOnInternalFailure(() -> advance(job), "request " + job.requestId())
+                .subscribe().with(done -> { }, failure -> { }));
+    }
+
+    /** Step after step until the job is done or handed over; each step resumes from the state the last one left. */
+    private Uni<Void> advance(Job job) {
+        return step(job).chain(() -> job.state().isTerminal() ? Uni.createFrom().voidItem() : advance(job));
+    }
+
+    /** Each state's one step: durable facts go to the ledger before the action they protect. */
+    private Uni<Void> step(Job job) {
+        return switch (job.state()) {
+            case ADMITTED -> ledger.recordIntent(job).invoke(job::intentRecorded);
+            case SUBMITTING -> jobs.submit(job).replaceWithVoid();
+            case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
+            case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
+            case DECIDED -> recordOutcome(job);
+            case RECORDED -> outcomes.publish(job.requestId(), job.recordedOutcome()).invoke(() -> published(job));
+            case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));
+            case DONE, HANDED_OVER -> Uni.createFrom().voidItem();
+        };
+    }
+
+    private Uni<Void> recordOutcome(Job job) {
+        Job.RecordedOutcome frozen = outcomes.freeze(job.outcome(), tracing.traceparent(job));
+        return ledger.recordDecided(job, frozen).invoke(() -> job.outcomeRecorded(frozen));
+    }
+
+    private void published(Job job) {
+        job.published();
+        if (haltAfterPublish > 0 && published.incrementAndGet() == haltAfterPublish) {
+            LOG.errorf("test fault injection (%s): halting after publishing the outcome of request %s",
+                    HALT_AFTER_PUBLISH, job.requestId());
+            Runtime.getRuntime().halt(137);
+        }
     }
 
     private void finish(Job job) {
+        job.doneRecorded();
         if (job.acceptedAt() != null) {
             metrics.jobFinished(Duration.between(job.acceptedAt(), Instant.now()), job.polls());
         }
-        String outcome = job.outcome().name();
+        String outcome = job.outcomeName();
         finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
         JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
         tracing.end(job, outcome);
-        job.markRecorded();
-        release(job);
+        releaseSlot(job);
     }
 
-    private void stopped(Job job, Throwable failure) {
-        if (failure instanceof Job.HandedOverException) {
-            job.handOver(); // stopped before Whisul accepted it: the partition's next owner submits it
-            release(job);
-            return;
-        }
-        LOG.errorf(failure, "request %s (Whisul job %s): unexpected failure; %s", job.requestId(), job.jobId(),
-                job.isRecorded() ? "the ledger resumes it after a restart" : "its prompt record is dead-lettered");
-        tracing.end(job, "FAILED_UNEXPECTEDLY");
-        job.failed(failure);
-        release(job);
+    /**
+     * A bug or an unexpected exception never acknowledges or dead-letters anything: it is logged at ERROR, counted,
+     * and the work is tried again with backoff from where it stands. A hand-over ends it quietly.
+     */
+    private Uni<Void> retriedOnInternalFailure(java.util.function.Supplier<Uni<Void>> work, String what) {
+        return Uni.createFrom().deferred(work::get)
+                .onFailure(PromptPipeline::isInternal).invoke(failure -> {
+                    metrics.internalFailure();
+                    LOG.errorf(failure, "%s: unexpected failure; nothing is acknowledged or dead-lettered for it, "
+                            + "retrying with backoff", what);
+                })
+                .onFailure(PromptPipeline::isInternal).retry().withBackOff(INTERNAL_RETRY_MIN, INTERNAL_RETRY_MAX)
+                .indefinitely();
     }
 
-    /** Each job gives its slot back exactly once, whoever removes it first: finish, failure or hand-over. */
-    private void release(Job job) {
-        if (inFlight.remove(key(job), job)) {
+    private static boolean isInternal(Throwable failure) {
+        return !(failure instanceof Job.HandedOverException);
+    }
+
+    private void releaseSlot(Job job) {
+        if (registry.remove(job)) {
             admission.release();
         }
     }
 
-    /** Jobs of newly assigned partitions that the ledger shows accepted and unfinished are polled again here. */
-    void adopt(int partition, Collection<LedgerEntry> entries) {
-        owned.add(partition);
-        int resumed = 0;
-        for (LedgerEntry entry : entries) {
-            if (entry.state() == LedgerEntry.State.DONE) {
-                finished.remember(new FinishedRequests.Finished(entry.requestId(), entry.jobId(), entry.outcome(),
-                        entry.updatedAt() == null ? null : Instant.parse(entry.updatedAt())));
-            } else if (!inFlight.containsKey(key(partition, entry.requestId()))) {
-                Job job = jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
-                if (inFlight.putIfAbsent(key(job), job) == null) {
-                    JobLog.info(job, "resumed from ledger partition %d: polling Whisul job %s again", partition, job.jobId());
-                    admission.acquireNow();
-                    run(job);
-                    resumed++;
-                }
-            }
-        }
-        LOG.infof("ledger partition %d replayed: %d entries, %d unfinished job(s) resumed", partition, entries.size(), resumed);
+    // ---- ownership: called by PartitionOwnership ----------------------------------------------------------------
+
+    /** Returns the assignment's token, or null when the partition is assigned here already. */
+    Object markAssigned(int partition) {
+        return registry.markAssigned(partition);
+    }
+
+    /** Whether the assignment that {@code token} names still holds (not revoked, not replaced by a newer one). */
+    boolean isAssigned(int partition, Object token) {
+        return registry.isAssigned(partition, token);
     }
 
     /**
-     * Partitions leave this instance (rebalance or shutdown). Submits under way may still land in the ledger, so
-     * the next owner resumes them instead of paying again; everything else simply stops here and goes on there.
+     * The ledger of a newly assigned partition was read to its end: its open jobs are registered first, and only
+     * then is the partition owned, so no redelivered record can slip past a job it belongs to. Resumed jobs wait for
+     * an in-flight slot like everyone else, ahead of new prompts.
      */
-    void handOver(Collection<Integer> partitions, Duration maxWait) {
-        owned.removeAll(partitions);
-        List<Job> leaving = inFlight.values().stream().filter(job -> partitions.contains(job.partition())).toList();
-        leaving.forEach(Job::leaving); // a job still submitting makes no new call from now on
-        List<Job> submitting = leaving.stream().filter(job -> !job.isRecorded()).toList();
-        if (!submitting.isEmpty() && maxWait.toMillis() > 0) {
-            Uni.join().all(submitting.stream().map(job -> job.recorded().onFailure().recoverWithNull()).toList())
-                    .andCollectFailures().ifNoItem().after(maxWait).recoverWithItem(List.of())
-                    .onFailure().recoverWithNull()
-                    .await().indefinitely(); // on the Kafka consumer thread or at shutdown: blocking is allowed here
+    void adopt(int partition, Object token, JobLedger.Replay replay, List<Job> resumed) {
+        if (!registry.isAssigned(partition, token)) {
+            return; // revoked while its ledger was read: what was read may be stale already
         }
-        leaving.forEach(job -> {
-            if (inFlight.containsKey(key(job))) {
-                tracing.end(job, "HANDED_OVER");
-                job.handOver();
-                release(job);
+        int adopted = 0;
+        for (Job job : resumed) {
+            if (registry.addUnlessRunning(job).isEmpty()) {
+                adopted++;
+                if (job.isResubmittedIntent()) {
+                    metrics.intentResubmitted();
+                    JobLog.warn(job, "the ledger holds its intent but no job id: submitting it (again, if the "
+                            + "previous owner's submit reached Whisul)");
+                } else {
+                    JobLog.info(job, "resumed from ledger partition %d in state %s", partition, job.state());
+                }
+                admission.acquireFirst().subscribe().with(slot -> {
+                    if (job.isLeaving()) {
+                        admission.release(); // its partition left again while it waited for a slot
+                    } else {
+                        run(job);
+                    }
+                });
             }
-        });
+        }
+        registry.markOwned(partition);
+        LOG.infof("ledger partition %d replayed: %d entries read, %d unfinished job(s) resumed", partition,
+                replay.entriesRead(), adopted);
+    }
+
+    void rememberFinished(FinishedRequests.Finished request) {
+        finished.remember(request);
+    }
+
+    /**
+     * Partitions leave this instance (rebalance or shutdown). Submits whose answer is not yet in the ledger get up to
+     * {@code maxWait} to land there, so the next owner polls instead of paying again; everything else stops at once
+     * and goes on there from the ledger (or, if it never reached the ledger, from its redelivered record).
+     */
+    void handOver(java.util.Collection<Integer> partitions, Duration maxWait) {
+        List<Job> leaving = registry.markLeaving(partitions);
+        Instant giveUp = Instant.now().plus(maxWait);
+        // on the Kafka consumer thread or at shutdown: blocking is allowed here, and it is bounded
+        while (leaving.stream().anyMatch(Job::isSubmitUnsettled) && Instant.now().isBefore(giveUp)) {
+            sleep(Duration.ofMillis(20));
+        }
+        int unsettled = 0;
+        for (Job job : leaving) {
+            boolean submitUnsettled = job.isSubmitUnsettled();
+            if (job.handOver()) {
+                unsettled += submitUnsettled ? 1 : 0;
+                tracing.end(job, "HANDED_OVER");
+            }
+            releaseSlot(job);
+        }
+        if (unsettled > 0) {
+            LOG.warnf("%d submit(s) of partitions %s had no answer in the ledger after %s: their next owner submits "
+                    + "them again, so Whisul may have them twice", unsettled, partitions, maxWait);
+        }
         if (!leaving.isEmpty()) {
             LOG.infof("handed over %d job(s) of partitions %s", leaving.size(), partitions);
         }
@@ -251,26 +326,33 @@ public class PromptPipeline {
         closing = true;
     }
 
-    Collection<Integer> ownedPartitions() {
-        return List.copyOf(owned);
+    java.util.Collection<Integer> assignedPartitions() {
+        return registry.assignedPartitions();
     }
+
+    List<Integer> ownedPartitions() {
+        return registry.assignedPartitions().stream().filter(registry::isOwned).toList();
+    }
+
+    // ---- what the status API reads ------------------------------------------------------------------------------
 
     public int inFlight() {
         return admission.inUse();
     }
 
     public Optional<Job> running(String requestId) {
-        return inFlight.values().stream().filter(job -> job.requestId().equals(requestId)).findFirst();
+        return registry.running(requestId);
     }
 
     public List<Job> running() {
-        return inFlight.values().stream().sorted(Comparator.comparing(Job::requestId)).toList();
+        return registry.running();
     }
 
     public Optional<FinishedRequests.Finished> finished(String requestId) {
         return finished.get(requestId);
     }
 
+    // ---- records ------------------------------------------------------------------------------------------------
 
     private ParsedPrompt parse(Message<byte[]> record) {
         IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
@@ -279,26 +361,19 @@ public class PromptPipeline {
     }
 
     private Uni<Void> deadLetter(Message<byte[]> record, ParsedPrompt.Unreadable unreadable) {
-        LOG.warnf("dead-lettering an unreadable prompt record (%s)", unreadable.reason());
+        LOG.warnf("dead-lettering an unreadable prompt record at %s (%s)", where(record), unreadable.reason());
         Uni<Void> failure = unreadable.keyRequestId() == null ? Uni.createFrom().voidItem()
                 : outcomes.publish(unreadableFailure(unreadable), unreadable.traceparent());
         return failure.chain(() -> Uni.createFrom().completionStage(() -> record.nack(new UnreadablePromptException(unreadable.reason()))));
     }
 
-    private void afterFailure(Message<byte[]> record, Throwable failure) {
-        if (failure instanceof Job.HandedOverException) {
-            return; // not acknowledged on purpose: the partition's next owner gets the record again
-        }
-        LOG.errorf(failure, "unexpected failure while processing a prompt record; dead-lettering it");
-        Uni.createFrom().completionStage(() -> record.nack(failure)).subscribe().with(done -> { }, nackFailed -> { });
-    }
-
-    private static Uni<Void> ack(Message<byte[]> record) {
-        return Uni.createFrom().completionStage(record::ack);
-    }
-
     private static int partitionOf(Message<byte[]> record) {
         return metadata(record).getPartition();
+    }
+
+    private static String where(Message<byte[]> record) {
+        IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
+        return kafka.getTopic() + "-" + kafka.getPartition() + "@" + kafka.getOffset();
     }
 
     private static IncomingKafkaRecordMetadata<?, ?> metadata(Message<byte[]> record) {
@@ -319,6 +394,14 @@ public class PromptPipeline {
     private static String header(IncomingKafkaRecordMetadata<?, ?> kafka, String name) {
         Header header = kafka.getHeaders().lastHeader(name);
         return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Carries the reason into the dead-letter record's {@code dead-letter-reason} header. */

@@ -65,6 +65,9 @@ public class BridgeMetrics {
     private final Counter pollRetries;
     private final Timer budgetWait;
     private final AtomicReference<Supplier<? extends Number>> inFlight = new AtomicReference<>(() -> 0);
+    private final AtomicReference<Supplier<? extends Number>> inFlightMax = new AtomicReference<>(() -> 0);
+    private final Counter internalFailures;
+    private final Counter intentsResubmitted;
 
     public BridgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -97,8 +100,18 @@ public class BridgeMetrics {
             whisulRequestTimer(endpoint, "429");
         }
         Gauge.builder(PREFIX + "jobs.in.flight", inFlight, current -> current.get().get().doubleValue())
-                .description("Prompts admitted and not yet acknowledged (bounded by BRIDGE_MAX_IN_FLIGHT)")
+                .description("Jobs holding an in-flight slot, resumed ones included (bounded by BRIDGE_MAX_IN_FLIGHT)")
                 .strongReference(true)
+                .register(registry);
+        Gauge.builder(PREFIX + "jobs.in.flight.max", inFlightMax, current -> current.get().get().doubleValue())
+                .description("The most jobs that held an in-flight slot at once since start (never above BRIDGE_MAX_IN_FLIGHT)")
+                .strongReference(true)
+                .register(registry);
+        internalFailures = Counter.builder(PREFIX + "internal.failures")
+                .description("Unexpected failures while handling a record or a job; the step is retried, nothing is dead-lettered")
+                .register(registry);
+        intentsResubmitted = Counter.builder(PREFIX + "intents.resubmitted")
+                .description("Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
                 .register(registry);
     }
 
@@ -120,13 +133,26 @@ public class BridgeMetrics {
         jobsSubmitted.increment();
     }
 
-    /** Counts an outcome event once the broker has it, by its reason ({@code COMPLETED} for a song). */
-    public void outcomePublished(Outcome outcome) {
-        if (outcome instanceof Outcome.Failure failure) {
-            failed.get(failure.failure().reason()).increment();
-        } else {
+    /** Counts an outcome event once the broker has it, by its name ({@code COMPLETED} or a failure reason). */
+    public void outcomePublished(String outcome) {
+        if ("COMPLETED".equals(outcome)) {
             completed.increment();
+        } else {
+            failed.get(FailureReason.valueOf(outcome)).increment();
         }
+    }
+
+    /**
+     * A bug or an unexpected exception while handling a record or a job: nothing is acknowledged or dead-lettered for
+     * it; the step is retried with backoff. Any increase needs a look at the ERROR log.
+     */
+    public void internalFailure() {
+        internalFailures.increment();
+    }
+
+    /** A job the ledger held as an intent without a job id, submitted again: Whisul may have had it once already. */
+    public void intentResubmitted() {
+        intentsResubmitted.increment();
     }
 
     /**
@@ -143,8 +169,9 @@ public class BridgeMetrics {
         (phase == Phase.SUBMIT ? submitRetries : pollRetries).increment();
     }
 
-    public void registerInFlight(Supplier<? extends Number> jobsInFlight) {
+    public void registerInFlight(Supplier<? extends Number> jobsInFlight, Supplier<? extends Number> mostAtOnce) {
         inFlight.set(jobsInFlight);
+        inFlightMax.set(mostAtOnce);
     }
 
     /** {@code status} is the HTTP status, or {@code error} / {@code timeout} when no response came. */

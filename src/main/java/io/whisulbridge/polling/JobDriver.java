@@ -59,7 +59,7 @@ public class JobDriver {
     /** A job the ledger recorded as accepted: polled again soon, spread over one interval so a replay is no burst. */
     public Job resume(PromptEvent event, int partition, String jobId, Instant acceptedAt) {
         Duration spread = policy.schedule().interval().multipliedBy(ThreadLocalRandom.current().nextInt(1000)).dividedBy(1000);
-        return Job.resumed(event, partition, jobId, acceptedAt, acceptedAt.plus(policy.maxWait()), spread);
+        return Job.resumedAccepted(event, partition, jobId, acceptedAt, acceptedAt.plus(policy.maxWait()), spread);
     }
 
     /** Ends with the job accepted (now polling) or done (rejected, or out of retries). */
@@ -82,9 +82,9 @@ public class JobDriver {
                 .replaceWith(job);
     }
 
-    /** A job whose partition is leaving, and that Whisul has not accepted, stops rather than submit again. */
+    /** A job whose partition is leaving starts no new call: its next owner makes it. */
     private static Uni<Job> callUnlessLeaving(Job job, Function<Job, Uni<Job>> call) {
-        if (job.isLeaving() && job.phase() == Job.Phase.SUBMITTING) {
+        if (job.isLeaving()) {
             return Uni.createFrom().failure(new Job.HandedOverException(job.requestId()));
         }
         return call.apply(job);
@@ -101,6 +101,7 @@ public class JobDriver {
     }
 
     private Uni<Job> submitOnce(Job job) {
+        job.callStarted(); // a hand-over waits for this answer to reach the ledger rather than let Whisul be paid twice
         return tracing.call(job, "whisul.submit", () -> whisul.submit(job.event().prompt()), JobDriver::name).map(answer -> {
             policy.onSubmit(job, answer, Instant.now());
             if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
@@ -108,13 +109,15 @@ public class JobDriver {
             } else if (answer instanceof SubmitResponse.Accepted) {
                 metrics.jobSubmitted();
                 JobLog.info(job, "accepted by Whisul as job %s", job.jobId());
+            } else if (answer instanceof SubmitResponse.AcceptedWithoutJobId odd) {
+                JobLog.warn(job, "%s", odd.description());
             } else if (answer instanceof SubmitResponse.Transient error && !job.isDone()) {
                 metrics.retried(BridgeMetrics.Phase.SUBMIT);
                 JobLog.debug(job, "submit failed (%s), retry %d in %s", error.description(),
                         job.consecutiveErrors(), job.nextDelay());
             }
             return job;
-        });
+        }).eventually(job::callEnded); // after the answer moved the job on, so a hand-over never sees a gap
     }
 
     private Uni<Job> pollOnce(Job job) {

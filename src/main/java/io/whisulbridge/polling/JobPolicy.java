@@ -48,10 +48,12 @@ public final class JobPolicy {
             job.accepted(accepted.jobId(), now, now.plus(maxWait), schedule.firstPoll());
         } else if (response instanceof SubmitResponse.Rejected rejected) {
             fail(job, FailureReason.INVALID_PROMPT, "Whisul rejected the prompt: " + rejected.message(), now);
+        } else if (response instanceof SubmitResponse.AcceptedWithoutJobId odd) {
+            fail(job, FailureReason.GENERATION_FAILED, odd.description(), now);
         } else if (response instanceof SubmitResponse.Unauthorized) {
             job.keyRejected();
         } else if (response instanceof SubmitResponse.Transient error) {
-            retryOrGiveUp(job, error.description(), error.retryAfter(), Duration.ZERO, now);
+            retryOrGiveUp(job, error.description(), error.retryAfter(), error.rateLimited(), Duration.ZERO, now);
         }
     }
 
@@ -64,7 +66,7 @@ public final class JobPolicy {
         if (response instanceof PollResponse.Unauthorized) {
             job.keyRejected();
         } else if (response instanceof PollResponse.Transient error) {
-            retryOrGiveUp(job, error.description(), error.retryAfter(), schedule.interval(), now);
+            retryOrGiveUp(job, error.description(), error.retryAfter(), error.rateLimited(), schedule.interval(), now);
         } else {
             job.pollMade();
             job.answered();
@@ -78,7 +80,7 @@ public final class JobPolicy {
             if (took != null) {
                 schedule.jobCompleted(took);
             }
-            job.finish(new Outcome.Song(songResult(job, completed.job())));
+            job.decide(new Outcome.Song(songResult(job, completed.job())));
         } else if (answer instanceof PollResponse.Failed failed) {
             fail(job, FailureReason.GENERATION_FAILED, failed.error(), now);
         } else if (answer instanceof PollResponse.NotFound) {
@@ -116,7 +118,19 @@ public final class JobPolicy {
         return seen;
     }
 
-    private void retryOrGiveUp(Job job, String error, Duration retryAfter, Duration floor, Instant now) {
+    /**
+     * A 429 slows the job down and never counts toward its retries: rate limiting is the service's pace, not the
+     * request's fault. Only errors that may be the request's own (5xx, timeouts, unreadable answers) use them up.
+     */
+    private void retryOrGiveUp(Job job, String error, Duration retryAfter, boolean rateLimited, Duration floor,
+                               Instant now) {
+        if (rateLimited) {
+            job.throttled(error);
+            // Whisul's hint decides when it gives one; without it, each 429 in a row waits longer
+            Duration delay = backoff.delay(retryAfter != null ? 1 : job.consecutiveThrottles(), retryAfter, random);
+            job.retryIn(delay.compareTo(floor) < 0 ? floor : delay);
+            return;
+        }
         job.transientError(error);
         if (job.consecutiveErrors() > maxRetries) {
             fail(job, FailureReason.RETRIES_EXHAUSTED, job.consecutiveErrors() + " transient errors in a row, last: " + error, now);
@@ -128,7 +142,7 @@ public final class JobPolicy {
 
     private static void fail(Job job, FailureReason reason, String error, Instant now) {
         PromptEvent event = job.event();
-        job.finish(new Outcome.Failure(new SongFailure(event.requestId(), job.jobId(), event.prompt(), reason, error,
+        job.decide(new Outcome.Failure(new SongFailure(event.requestId(), job.jobId(), event.prompt(), reason, error,
                 job.calls(), now.toString(), event.metadata())));
     }
 

@@ -47,11 +47,29 @@ class WhisulResponsesTest {
     @ParameterizedTest(name = "202 with body {0}")
     @ValueSource(strings = {"{\"message\": \"Composition task received.\"}", "{\"job_id\": \"\"}", "{\"job_id\": null}",
             "<html>Accepted</html>", "", "[]"})
-    void submitSuccessWithoutAJobIdIsTransient(String body) {
+    void submitSuccessWithoutAJobIdIsTakenButUnfollowableNeverRetried(String body) {
         SubmitResponse answer = WhisulResponses.submit(202, null, body, NOW);
 
-        assertThat(answer).isInstanceOf(SubmitResponse.Transient.class);
-        assertThat(((SubmitResponse.Transient) answer).description()).contains("without a job_id");
+        assertThat(answer).isInstanceOf(SubmitResponse.AcceptedWithoutJobId.class);
+        assertThat(((SubmitResponse.AcceptedWithoutJobId) answer).description())
+                .contains("HTTP 202 without a job_id").contains("not submitted again");
+    }
+
+    @ParameterizedTest(name = "HTTP {0} with a job_id")
+    @ValueSource(ints = {200, 201, 202, 204, 299})
+    void anySuccessWithAJobIdIsAnAcceptedJob(int status) {
+        SubmitResponse answer = WhisulResponses.submit(status, null, "{\"job_id\": \"" + JOB_ID + "\"}", NOW);
+
+        assertThat(answer).isEqualTo(new SubmitResponse.Accepted(JOB_ID));
+    }
+
+    @Test
+    void onlyA429IsRateLimiting() {
+        assertThat(WhisulResponses.submit(429, "3", "", NOW)).isEqualTo(
+                new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(3), true));
+        assertThat(((SubmitResponse.Transient) WhisulResponses.submit(503, "3", "", NOW)).rateLimited()).isFalse();
+        assertThat(((PollResponse.Transient) WhisulResponses.poll(429, null, "", NOW)).rateLimited()).isTrue();
+        assertThat(((PollResponse.Transient) WhisulResponses.poll(500, null, "", NOW)).rateLimited()).isFalse();
     }
 
     @Test
@@ -86,7 +104,7 @@ class WhisulResponsesTest {
     void retryAfterInSecondsIsHonouredOnRateLimit() {
         SubmitResponse answer = WhisulResponses.submit(429, "12", "{\"error\": \"Too Many Requests\"}", NOW);
 
-        assertThat(answer).isEqualTo(new SubmitResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(12)));
+        assertThat(answer).isEqualTo(new SubmitResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(12), true));
     }
 
     @Test
@@ -239,7 +257,7 @@ class WhisulResponsesTest {
     void pollRateLimitIsTransientAndHonoursRetryAfter() {
         PollResponse answer = WhisulResponses.poll(429, "7", "{\"error\": \"Too Many Requests\"}", NOW);
 
-        assertThat(answer).isEqualTo(new PollResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(7)));
+        assertThat(answer).isEqualTo(new PollResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(7), true));
     }
 
     @ParameterizedTest(name = "200 with body \"{0}\"")

@@ -391,6 +391,11 @@ class KubernetesManifestsTest {
                 if (outcome) {
                     assertThat(config.get("cleanup.policy").toString()).as(r + ": " + name + " is compacted").contains("compact");
                 }
+                if (name.equals(app.effectiveEnv("BRIDGE_TOPICS_LEDGER", env))) {
+                    // compaction cleans closed segments only: without segment.ms nothing is compacted for 7 days
+                    assertThat(config).as(r + ": the ledger rolls segments").containsKey("segment.ms");
+                    assertThat(config.get("min.insync.replicas").toString()).as(r + ": the ledger's min ISR").isEqualTo("2");
+                }
             }
         });
     }

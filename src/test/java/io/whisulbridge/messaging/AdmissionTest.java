@@ -99,4 +99,45 @@ class AdmissionTest {
         assertThat(admission.inUse()).isEqualTo(1);
         acquire().assertCompleted();
     }
+
+    @Test
+    void aJobTakenOverFromTheLedgerWaitsAheadOfNewPrompts() {
+        acquire();
+        acquire();
+        UniAssertSubscriber<Void> newPrompt = acquire();
+        UniAssertSubscriber<Void> resumed = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        admission.release();
+
+        resumed.assertCompleted();
+        newPrompt.assertNotTerminated();
+    }
+
+    @Test
+    void aTakeoverDuringABacklogNeverLiftsTheCountAboveTheLimit() {
+        acquire();
+        acquire();
+        UniAssertSubscriber<Void> backlog = acquire();
+        UniAssertSubscriber<Void> resumedA = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Void> resumedB = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        for (int released = 0; released < 4; released++) {
+            admission.release();
+            assertThat(admission.inUse()).isLessThanOrEqualTo(2);
+        }
+
+        resumedA.assertCompleted();
+        resumedB.assertCompleted();
+        backlog.assertCompleted();
+        assertThat(admission.mostAtOnce()).isEqualTo(2);
+    }
+
+    @Test
+    void releasingMoreThanWasTakenIsABug() {
+        acquire();
+        admission.release();
+
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(admission::release);
+        assertThat(admission.inUse()).isZero();
+    }
 }

@@ -39,10 +39,16 @@ class JobPolicyTest {
             new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
             MAX_WAIT, MAX_RETRIES, () -> 0.5);
 
-    private final Job job = new Job(new PromptEvent("req-1", "dark trap beat", METADATA, "00-abc-def-01"));
+    private final Job job = submitting(new Job(new PromptEvent("req-1", "dark trap beat", METADATA, "00-abc-def-01")));
+
+    private static Job submitting(Job job) {
+        job.intentRecorded(); // the policy decides only for jobs whose intent the ledger holds
+        return job;
+    }
 
     private Job accepted() {
         policy.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+        job.acceptanceRecorded();
         return job;
     }
 
@@ -152,6 +158,41 @@ class JobPolicyTest {
         assertThat(failure.attempts()).isEqualTo(MAX_RETRIES + 1);
         assertThat(failure.jobId()).isNull();
         assertThat(failure.error()).contains("HTTP 500");
+    }
+
+    @Test
+    void a429OnSubmitNeverCountsTowardTheRetriesHoweverLongItLasts() {
+        for (int i = 0; i < 10 * MAX_RETRIES; i++) {
+            policy.onSubmit(job, new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(i));
+        }
+
+        assertThat(job.isDone()).isFalse();
+        assertThat(job.consecutiveErrors()).isZero();
+        assertThat(job.nextDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(job.lastError()).isEqualTo("HTTP 429");
+    }
+
+    @Test
+    void a429WithoutRetryAfterBacksOffFurtherEachTimeUpToTheCap() {
+        policy.onSubmit(job, new SubmitResponse.Transient("HTTP 429", null, true), T0);
+        Duration first = job.nextDelay();
+        for (int i = 0; i < 20; i++) {
+            policy.onSubmit(job, new SubmitResponse.Transient("HTTP 429", null, true), T0);
+        }
+
+        assertThat(first).isEqualTo(Duration.ofMillis(750));
+        assertThat(job.nextDelay()).isEqualTo(Duration.ofMillis(22_500)); // the 30 s cap, with the fixed jitter
+        assertThat(job.isDone()).isFalse();
+    }
+
+    @Test
+    void aSuccessWithoutAJobIdEndsTheRequestAtOnceWithWhatWhisulSent() {
+        policy.onSubmit(job, new SubmitResponse.AcceptedWithoutJobId("Whisul answered HTTP 202 without a job_id: {}"), T0);
+
+        SongFailure failure = failure(job);
+        assertThat(failure.reason()).isEqualTo(FailureReason.GENERATION_FAILED);
+        assertThat(failure.error()).contains("HTTP 202 without a job_id");
+        assertThat(failure.attempts()).isEqualTo(1);
     }
 
     @Test
@@ -281,6 +322,7 @@ class JobPolicyTest {
         List<Duration> learned = new java.util.ArrayList<>();
         JobPolicy learning = learningPolicy(learned);
         learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+        job.acceptanceRecorded();
 
         learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:01Z", "2025-03-01T14:02:01Z")),
                 T0.plusSeconds(125));
@@ -293,6 +335,7 @@ class JobPolicyTest {
         List<Duration> learned = new java.util.ArrayList<>();
         JobPolicy learning = learningPolicy(learned);
         learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+        job.acceptanceRecorded();
 
         learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T13:00:00Z", "2025-03-01T14:00:10Z")),
                 T0.plusSeconds(10));
@@ -359,6 +402,18 @@ class JobPolicyTest {
 
         policy.onPoll(job, new PollResponse.Transient("HTTP 429", Duration.ofMinutes(5)), T0.plusSeconds(25));
         assertThat(job.nextDelay()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void a429StormOverAnAcceptedJobNeverFailsIt() {
+        accepted();
+        for (int i = 0; i < 10 * MAX_RETRIES; i++) {
+            policy.onPoll(job, new PollResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(5 + i));
+        }
+
+        assertThat(job.isDone()).isFalse();
+        assertThat(job.phase()).isEqualTo(Job.Phase.POLLING);
+        assertThat(job.nextDelay()).isEqualTo(Duration.ofSeconds(5)); // never sooner than the interval
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.whisulbridge.messaging;
+package io.whisulbridge.config;
 
 /** Reactive Messaging channel names; tests and configuration refer to these. Topic names are configured apart. */
 public final class Channels {
@@ -6,6 +6,7 @@ public final class Channels {
     public static final String PROMPTS = "prompts-in";
     public static final String SONGS = "songs-out";
     public static final String FAILURES = "failures-out";
+    public static final String LEDGER = "ledger-out";
 
     private Channels() {
     }

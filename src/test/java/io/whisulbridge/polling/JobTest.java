@@ -1,0 +1,129 @@
+package io.whisulbridge.polling;
+
+import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
+import io.whisulbridge.domain.FailureReason;
+import io.whisulbridge.domain.Outcome;
+import io.whisulbridge.domain.PromptEvent;
+import io.whisulbridge.domain.SongFailure;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The job state machine: its legal path, the moves it refuses, and the record fate it alone decides. */
+class JobTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-29T12:00:00Z");
+    private static final Job.RecordedOutcome RECORDED =
+            new Job.RecordedOutcome("GENERATION_FAILED", false, "{\"request_id\":\"r-1\"}", null, T0);
+
+    private final Job job = new Job(new PromptEvent("r-1", "a prompt", null, null), 3);
+
+    private static Outcome failure() {
+        return new Outcome.Failure(new SongFailure("r-1", "j-1", "a prompt", FailureReason.GENERATION_FAILED, "boom", 2,
+                T0.toString(), null));
+    }
+
+    private Job.RecordFate fate() {
+        return job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted().getItem();
+    }
+
+    @Test
+    void walksEveryDurableStepInOrder() {
+        job.intentRecorded();
+        job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
+        job.acceptanceRecorded();
+        job.decide(failure());
+        job.outcomeRecorded(RECORDED);
+        job.published();
+        job.doneRecorded();
+
+        assertThat(job.state()).isEqualTo(Job.State.DONE);
+        assertThat(job.outcomeName()).isEqualTo("GENERATION_FAILED");
+    }
+
+    @Test
+    void itsRecordHasNoFateUntilTheLedgerHoldsTheIntent() {
+        UniAssertSubscriber<Job.RecordFate> waiting = job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create());
+
+        waiting.assertNotTerminated();
+        job.intentRecorded();
+
+        waiting.assertCompleted().assertItem(Job.RecordFate.ACK);
+    }
+
+    @Test
+    void aJobHandedOverBeforeItsIntentWasRecordedLeavesItsRecordForRedelivery() {
+        assertThat(job.handOver()).isTrue();
+
+        assertThat(fate()).isEqualTo(Job.RecordFate.REDELIVER);
+        assertThat(job.state()).isEqualTo(Job.State.HANDED_OVER);
+    }
+
+    @Test
+    void aJobHandedOverAfterItsIntentWasRecordedKeepsItsRecordAcknowledged() {
+        job.intentRecorded();
+        job.handOver();
+
+        assertThat(fate()).isEqualTo(Job.RecordFate.ACK);
+    }
+
+    @Test
+    void aWaiterThatGivesUpCannotCancelTheFateOthersWaitFor() {
+        job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create()).cancel();
+        job.recordFate().ifNoItem().after(Duration.ofMillis(1)).recoverWithItem(Job.RecordFate.REDELIVER)
+                .await().indefinitely();
+
+        job.intentRecorded();
+
+        assertThat(fate()).isEqualTo(Job.RecordFate.ACK);
+    }
+
+    @Test
+    void aHandedOverJobRefusesEveryFurtherStep() {
+        job.intentRecorded();
+        job.handOver();
+
+        assertThatThrownBy(() -> job.accepted("j-1", T0, T0, Duration.ZERO)).isInstanceOf(Job.HandedOverException.class);
+        assertThat(job.handOver()).isFalse();
+    }
+
+    @Test
+    void noOutcomeIsPublishedBeforeTheLedgerHoldsIt() {
+        job.intentRecorded();
+        job.decide(failure());
+
+        assertThatIllegalStateException().isThrownBy(job::published);
+    }
+
+    @Test
+    void aJobIsNotAcceptedBeforeItsIntentIsRecorded() {
+        assertThatIllegalStateException().isThrownBy(() -> job.accepted("j-1", T0, T0, Duration.ZERO));
+    }
+
+    @Test
+    void aResumedOutcomeGoesStraightToPublishingWhatTheLedgerHolds() {
+        Job resumed = Job.resumedOutcome(new PromptEvent("r-1", null, null, null), 3, "j-1", RECORDED);
+
+        assertThat(resumed.state()).isEqualTo(Job.State.RECORDED);
+        assertThat(resumed.recordedOutcome()).isSameAs(RECORDED);
+        assertThatIllegalStateException().isThrownBy(() -> resumed.decide(failure()));
+    }
+
+    @Test
+    void onlyAnUnansweredSubmitOrAnUnrecordedAcceptanceHoldsUpAHandOver() {
+        job.intentRecorded();
+        assertThat(job.isSubmitUnsettled()).isFalse();
+        job.callStarted();
+        assertThat(job.isSubmitUnsettled()).isTrue();
+        job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
+        job.callEnded();
+        assertThat(job.isSubmitUnsettled()).isTrue();
+        job.acceptanceRecorded();
+        assertThat(job.isSubmitUnsettled()).isFalse();
+    }
+}
