@@ -13,7 +13,7 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Turns raw HTTP answers into {@link SubmitResponse}s and {@link PollResponse}s. Pure, so every oddity in
- * {@code whisul-api.md} is unit-tested without a server.
+ * {@code docs/whisul-api.md} is unit-tested without a server.
  */
 public final class WhisulResponses {
 

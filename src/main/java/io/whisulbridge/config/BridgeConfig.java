@@ -63,7 +63,7 @@ public interface BridgeConfig {
         @WithDefault("10s")
         Duration requestTimeout();
 
-        /** Consecutive transient errors (429, 5xx, timeouts, resets) one job may see before it fails. */
+        /** Consecutive transient errors (5xx, timeouts, resets; a 429 never counts) one job may see before it fails. */
         @WithDefault("8")
         int maxRetries();
 
@@ -83,7 +83,7 @@ public interface BridgeConfig {
         /**
          * Every call to Whisul (submits, polls, key probes) of this process shares this budget; calls beyond it wait
          * their turn. Whisul publishes no limit, only "poll every 5 to 10 seconds": 20/s keeps 100 to 200 jobs on
-         * that cadence, and each 429 costs a job one of its retries, so starting low is cheaper than finding the
+         * that cadence, and each 429 slows every job down (and halves the rate), so starting low is cheaper than finding the
          * limit by hitting it. More jobs than that poll less often rather than fail. The budget is per process:
          * with several replicas, divide the account's limit among them.
          */

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** The rules of {@code events.md} for the prompt topic, applied to raw record bytes. */
+/** The rules of {@code docs/events.md} for the prompt topic, applied to raw record bytes. */
 public final class PromptParser {
 
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");

@@ -62,10 +62,13 @@ public final class Bench {
             Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax,
             int capacityFeedPerSecond, double steadyRatePerSecond, Duration steadySubmitFor, Duration steadyWarmup, List<String> scenarios) {
 
-        /** Scenarios run when none are named: every figure of BENCHMARKS.md. {@code throughput-baseline} is opt-in. */
+        /** Scenarios of the smoke run. {@code throughput-baseline} is opt-in everywhere. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
         static final List<String> ALL_SCENARIOS = List.of("throughput", "throughput-baseline", "polling", "polling-steady",
-                "capacity");
+                "capacity", "ledger-takeover");
+        /** The full run adds the ledger takeover (it waits for a checkpoint, so the smoke run leaves it out). */
+        static final List<String> FULL_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity",
+                "ledger-takeover");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -91,7 +94,7 @@ public final class Bench {
                     Duration.ofSeconds(20), 1_000, 400, Duration.ofSeconds(60), Duration.ofSeconds(180), 1.0,
                     Duration.ofMinutes(5), new int[] {10_000, 25_000, 50_000}, Duration.ofSeconds(60),
                     Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(180), Duration.ofSeconds(120),
-                    1_000, 4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), DEFAULT_SCENARIOS);
+                    1_000, 4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), FULL_SCENARIOS);
         }
 
         static Options smoke() {
@@ -154,6 +157,7 @@ public final class Bench {
     private WhisulEmulator emulator;
     private double ceiling = Double.NaN;
     private final List<Sample> capacitySamples = new ArrayList<>();
+    private final List<LedgerTakeover.Result> takeovers = new ArrayList<>();
 
     Bench(Options options) {
         this.o = options;
@@ -184,6 +188,10 @@ public final class Bench {
             }
             if (o.scenarios().contains("capacity")) {
                 capacity();
+            }
+            if (o.scenarios().contains("ledger-takeover")) {
+                // issue sizes: 1,000,000 finished entries (500,000 requests) and 1,000 open jobs in one partition
+                takeovers.addAll(new LedgerTakeover(broker, emulator, o.workDir()).run(500_000, 1_000));
             }
             emulator.close();
         } finally {
@@ -889,6 +897,9 @@ public final class Bench {
                     r.completedPerMinute(), f2(r.requestsPerJob()), f2(r.lagP50()), f2(r.lagP95()), f2(r.lagP99()),
                     f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.liveHeapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
                     f2(r.slipP99()), f2(r.slipMax()), r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
+        }
+        if (!takeovers.isEmpty()) {
+            sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n").append(LedgerTakeover.markdown(takeovers));
         }
         return sb.toString();
     }

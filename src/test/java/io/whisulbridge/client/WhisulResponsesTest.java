@@ -11,7 +11,7 @@ import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Classification of raw Whisul answers, including every "unknown the service must survive" in whisul-api.md. */
+/** Classification of raw Whisul answers, including every "unknown the service must survive" in docs/whisul-api.md. */
 class WhisulResponsesTest {
 
     private static final Instant NOW = Instant.parse("2025-03-01T14:00:00Z");

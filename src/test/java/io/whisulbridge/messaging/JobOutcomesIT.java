@@ -24,7 +24,7 @@ import java.util.UUID;
 import static io.whisulbridge.support.OutcomeTopics.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Each Whisul behaviour in whisul-api.md ends in the outcome events.md promises, on a real broker. */
+/** Each Whisul behaviour in docs/whisul-api.md ends in the outcome docs/events.md promises, on a real broker. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
@@ -85,6 +85,19 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         assertThat(outcome.value().getString("prompt")).isEqualTo("fails " + id);
         assertThat(outcome.value().getInteger("attempts")).isEqualTo(3);
         assertThat(Instant.parse(outcome.value().getString("failed_at"))).isBeforeOrEqualTo(Instant.now());
+    }
+
+    @Test
+    void aSuccessWithoutAJobIdIsSubmittedOnceAndEndsGenerationFailedWithWhatWhisulSent() {
+        String id = uniqueId();
+        String text = "no job id " + id;
+        whisul.script(text, Script.defaults().submitsFirstGet(Reply.json(202, "{\"message\":\"Composition task received.\"}")));
+        topics.publishPrompt(null, prompt(id, text));
+
+        Outcome outcome = topics.awaitOutcome(id);
+        assertThat(outcome.reason()).isEqualTo("GENERATION_FAILED");
+        assertThat(outcome.value().getString("error")).contains("HTTP 202 without a job_id").contains("Composition task received.");
+        assertThat(whisul.submissions(text)).isEqualTo(1);
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The prompt-topic rules of events.md, with max-prompt-length 20 and max-metadata-bytes 64. */
+/** The prompt-topic rules of docs/events.md, with max-prompt-length 20 and max-metadata-bytes 64. */
 class PromptParserTest {
 
     private static final String TOPIC = "song-prompts";

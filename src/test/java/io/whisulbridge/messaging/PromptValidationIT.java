@@ -21,7 +21,7 @@ import static io.whisulbridge.support.OutcomeTopics.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The prompt topic's rules from events.md, and what the service does with records that break them. */
+/** The prompt topic's rules from docs/events.md, and what the service does with records that break them. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
