@@ -62,7 +62,15 @@ public class WhisulClient {
     }
 
     public Uni<SubmitResponse> submit(String prompt) {
-        return send(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt))
+        return submit(prompt, Uni.createFrom().voidItem());
+    }
+
+    /**
+     * {@code gate} runs once the budget lets the call out and right before it leaves: a refusal (a fenced write)
+     * fails the Uni as it is and nothing is sent, so a process that lost its partition pays Whisul nothing.
+     */
+    public Uni<SubmitResponse> submit(String prompt, Uni<Void> gate) {
+        return send(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt), gate)
                 .map(exchange -> {
                     HttpResponse<Buffer> response = exchange.response();
                     SubmitResponse answer = WhisulResponses.submit(response.statusCode(),
@@ -73,7 +81,9 @@ public class WhisulClient {
                     return answer;
                 })
                 .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> new SubmitResponse.Deferred(BUDGET_QUEUE_FULL_RETRY))
-                .onFailure().recoverWithItem(failure -> new SubmitResponse.Transient(describe(failure), null));
+                .onFailure(failure -> !(failure instanceof GateRefused))
+                .recoverWithItem(failure -> new SubmitResponse.Transient(describe(failure), null))
+                .onFailure(GateRefused.class).transform(Throwable::getCause);
     }
 
     public Uni<PollResponse> poll(String jobId) {
@@ -86,7 +96,8 @@ public class WhisulClient {
     }
 
     private Uni<PollResponse> poll(Endpoint endpoint, String jobId) {
-        return send(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null)
+        return send(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null,
+                Uni.createFrom().voidItem())
                 .map(exchange -> {
                     HttpResponse<Buffer> response = exchange.response();
                     PollResponse answer = WhisulResponses.poll(response.statusCode(),
@@ -107,13 +118,14 @@ public class WhisulClient {
         }
     }
 
-    private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body) {
+    private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate) {
         // The Vert.x timeout closes a connection that goes quiet; the Mutiny one bounds a response that trickles.
         // Both start once the budget lets the call out: waiting for a permit is not Whisul being slow.
         request.putHeader("Authorization", authorization)
                 .putHeader("Accept", "application/json")
                 .timeout(timeout.toMillis());
-        return budget.acquire().chain(permit -> {
+        return budget.acquire().chain(permit -> gate.onFailure().transform(GateRefused::new).replaceWith(permit))
+                .chain(permit -> {
             long start = System.nanoTime();
             Uni<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);
             return sent.ifNoItem().after(timeout.plusSeconds(1))
@@ -126,6 +138,13 @@ public class WhisulClient {
     }
 
     private record Exchange(RequestBudget.Permit permit, HttpResponse<Buffer> response) {
+    }
+
+    /** Carries a gate's refusal past the classification of transport errors. */
+    private static final class GateRefused extends RuntimeException {
+        GateRefused(Throwable cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 
     private static boolean isTimeout(Throwable failure) {

@@ -4,9 +4,6 @@ package io.whisulbridge.config;
 public final class Channels {
 
     public static final String PROMPTS = "prompts-in";
-    public static final String SONGS = "songs-out";
-    public static final String FAILURES = "failures-out";
-    public static final String LEDGER = "ledger-out";
 
     private Channels() {
     }

@@ -62,8 +62,8 @@ final class EmulatorServer extends AbstractVerticle {
     final StatsRecorder stats = new StatsRecorder();
     private final AtomicInteger retainedJobs = new AtomicInteger();
 
-    private final Map<String, Job> jobs = new HashMap<>();
-    private final ArrayDeque<Job> finished = new ArrayDeque<>();
+    private final Map<String, EmulatedJob> jobs = new HashMap<>();
+    private final ArrayDeque<EmulatedJob> finished = new ArrayDeque<>();
     private final Map<String, TokenBucket> buckets = new HashMap<>();
     private HttpServer server;
     private WorkerExecutor renderers;
@@ -157,7 +157,7 @@ final class EmulatorServer extends AbstractVerticle {
     /** Drops every job, bucket and cached file and zeroes the stats; the random sequence restarts from the seed. */
     Future<Void> resetAll() {
         return onContext(() -> {
-            for (Job j : jobs.values()) {
+            for (EmulatedJob j : jobs.values()) {
                 if (j.timerId >= 0) {
                     vertx.cancelTimer(j.timerId);
                 }
@@ -334,7 +334,7 @@ final class EmulatorServer extends AbstractVerticle {
             case STRING -> true;
             case MIXED -> rnd.nextBoolean();
         };
-        Job job = new Job(id, prompt, CompositionPlanner.plan(id, prompt), System.currentTimeMillis(), fail, expire,
+        EmulatedJob job = new EmulatedJob(id, prompt, CompositionPlanner.plan(id, prompt), System.currentTimeMillis(), fail, expire,
                 asString);
         jobs.put(id, job);
         retainedJobs.set(jobs.size());
@@ -348,7 +348,7 @@ final class EmulatorServer extends AbstractVerticle {
         return Reply.json(202, n);
     }
 
-    private void finish(Job job) {
+    private void finish(EmulatedJob job) {
         job.timerId = -1;
         if (jobs.get(job.id) != job) {
             return;
@@ -360,14 +360,14 @@ final class EmulatorServer extends AbstractVerticle {
             retainedJobs.set(jobs.size());
             return;
         }
-        job.status = job.willFail ? Job.Status.FAILED : Job.Status.COMPLETED;
+        job.status = job.willFail ? EmulatedJob.Status.FAILED : EmulatedJob.Status.COMPLETED;
         finished.addLast(job);
     }
 
     /** The job if it exists and has not outlived the TTL; lookups enforce the TTL exactly, the sweep only frees memory. */
-    private Job lookup(String id) {
-        Job job = jobs.get(id);
-        if (job != null && job.status != Job.Status.RUNNING
+    private EmulatedJob lookup(String id) {
+        EmulatedJob job = jobs.get(id);
+        if (job != null && job.status != EmulatedJob.Status.RUNNING
                 && System.currentTimeMillis() - job.finishedAtMillis >= settings.completedJobTtl().toMillis()) {
             jobs.remove(id);
             retainedJobs.set(jobs.size());
@@ -379,10 +379,10 @@ final class EmulatorServer extends AbstractVerticle {
     private void sweep() {
         long now = System.currentTimeMillis();
         long ttl = settings.completedJobTtl().toMillis();
-        Iterator<Job> it = finished.iterator();
+        Iterator<EmulatedJob> it = finished.iterator();
         boolean removed = false;
         while (it.hasNext()) {
-            Job j = it.next();
+            EmulatedJob j = it.next();
             if (now - j.finishedAtMillis < ttl) {
                 break;
             }
@@ -395,14 +395,14 @@ final class EmulatorServer extends AbstractVerticle {
     }
 
     private Reply poll(String id) {
-        Job job = lookup(id);
+        EmulatedJob job = lookup(id);
         if (job == null) {
             return Reply.error(404, "Not found", "Job not found or expired.");
         }
         ObjectNode n = MAPPER.createObjectNode();
         n.put("status", job.status.name().toLowerCase(java.util.Locale.ROOT));
         n.put("prompt", job.prompt);
-        if (job.status == Job.Status.COMPLETED) {
+        if (job.status == EmulatedJob.Status.COMPLETED) {
             Composition c = job.composition;
             ObjectNode r = n.putObject("result");
             r.put("title", c.title());
@@ -419,13 +419,13 @@ final class EmulatorServer extends AbstractVerticle {
         } else {
             n.putNull("result");
         }
-        if (job.status == Job.Status.FAILED) {
+        if (job.status == EmulatedJob.Status.FAILED) {
             n.put("error", "Generation failed: the model could not complete this composition.");
         } else {
             n.putNull("error");
         }
         n.put("started_at", TIMESTAMP.format(Instant.ofEpochMilli(job.startedAtMillis)));
-        if (job.status != Job.Status.RUNNING) {
+        if (job.status != EmulatedJob.Status.RUNNING) {
             n.put("finished_at", TIMESTAMP.format(Instant.ofEpochMilli(job.finishedAtMillis)));
         }
         return Reply.json(200, n);
@@ -451,8 +451,8 @@ final class EmulatorServer extends AbstractVerticle {
             return;
         }
         String id = name.substring(0, name.length() - 4);
-        Job job = lookup(id);
-        if (job == null || job.status != Job.Status.COMPLETED) {
+        EmulatedJob job = lookup(id);
+        if (job == null || job.status != EmulatedJob.Status.COMPLETED) {
             send(req, endpoint, Reply.error(404, "Not found", "No such asset."), 0);
             return;
         }

@@ -4,12 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.OutgoingMessageMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
-import io.whisulbridge.config.Channels;
+import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,8 +23,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -51,7 +46,6 @@ public class JobLedger {
 
     private static final Logger LOG = Logger.getLogger(JobLedger.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration WRITE_MAX_BACKOFF = Duration.ofSeconds(30);
     // one attempt; a partition whose replay fails is retried off the poll thread and not taken meanwhile
     private static final Duration REPLAY_TIMEOUT = Duration.ofSeconds(60);
     // every blocking client call is bounded by this, not by the clients' 60 s default.api.timeout.ms
@@ -59,7 +53,7 @@ public class JobLedger {
     // compaction only touches closed segments: roll hourly so a ledger replay reads one entry per request
     private static final Duration SEGMENT = Duration.ofHours(1);
 
-    private final MutinyEmitter<LedgerEntry> entries;
+    private final FencedWriter writer;
     private final Map<String, Object> kafka;
     private final String topic;
     private final BridgeConfig.Ledger settings;
@@ -69,10 +63,10 @@ public class JobLedger {
     private KafkaConsumer<String, String> checkpoints;
     private volatile int checkedPartitions;
 
-    public JobLedger(@Channel(Channels.LEDGER) MutinyEmitter<LedgerEntry> entries,
+    public JobLedger(FencedWriter writer,
                      @Identifier("default-kafka-broker") Map<String, Object> kafka,
                      BridgeConfig config) {
-        this.entries = entries;
+        this.writer = writer;
         this.kafka = kafka;
         this.topic = config.bridge().topics().ledger();
         this.settings = config.bridge().ledger();
@@ -107,18 +101,23 @@ public class JobLedger {
                 null, null, job.outcomeName(), Instant.now().toString(), null, null, null, null));
     }
 
+    /**
+     * A fenced write (see {@link FencedWriter}). A refused one fails, and the job's step is retried by its owner or
+     * stops with the hand-over; a broker that cannot take it fails it too, and the step waits and tries again.
+     */
     private Uni<Void> write(Job job, LedgerEntry entry) {
-        // a ledger write that fails is retried until it lands; the step it protects waits meanwhile
-        return Uni.createFrom().deferred(() -> {
-                    OutgoingMessageMetadata<RecordMetadata> written = new OutgoingMessageMetadata<>();
-                    return entries.sendMessage(Message.of(entry).addMetadata(written).addMetadata(
-                                    OutgoingKafkaRecordMetadata.<String>builder().withKey(entry.requestId())
-                                            .withPartition(job.partition()).build()))
-                            .invoke(() -> noteWritten(job, written.getResult()));
-                })
-                .onFailure().invoke(failure -> LOG.warnf("writing the ledger entry of request %s failed (%s); retrying",
-                        entry.requestId(), failure.getMessage()))
-                .onFailure().retry().withBackOff(Duration.ofSeconds(1), WRITE_MAX_BACKOFF).indefinitely();
+        return Uni.createFrom().item(() -> serialise(entry))
+                .chain(value -> writer.write(job.partition(), topic, job.partition(), entry.requestId(), value, List.of()))
+                .invoke(written -> noteWritten(job, written))
+                .replaceWithVoid();
+    }
+
+    private static String serialise(LedgerEntry entry) {
+        try {
+            return JSON.writeValueAsString(entry);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the ledger entry of request " + entry.requestId(), e);
+        }
     }
 
     /** The job's first offset before the partition's end: a checkpoint read in between still covers the job. */
@@ -179,7 +178,7 @@ public class JobLedger {
 
     /** The ledger partition could not be read to its end: the partition must not be taken. */
     public static final class LedgerUnreadableException extends RuntimeException {
-        LedgerUnreadableException(String message, Throwable cause) {
+        public LedgerUnreadableException(String message, Throwable cause) {
             super(message, cause);
         }
     }

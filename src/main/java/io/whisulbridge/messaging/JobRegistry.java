@@ -22,11 +22,17 @@ final class JobRegistry {
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     /** Assigned partitions; each future completes with true once the partition is owned, false once it leaves. */
     private final Map<Integer, CompletableFuture<Boolean>> partitions = new ConcurrentHashMap<>();
+    /** Partitions whose fenced writes are allowed: from assignment until their jobs are handed over. */
+    private final java.util.Set<Integer> writable = ConcurrentHashMap.newKeySet();
 
     /** Assigned, its ledger not read yet. Returns a token naming this assignment, or null when assigned already. */
     Object markAssigned(int partition) {
         CompletableFuture<Boolean> gate = new CompletableFuture<>();
-        return partitions.putIfAbsent(partition, gate) == null ? gate : null;
+        if (partitions.putIfAbsent(partition, gate) != null) {
+            return null;
+        }
+        writable.add(partition);
+        return gate;
     }
 
     /** Its ledger is read and its open jobs are registered: its records may flow. */
@@ -35,6 +41,16 @@ final class JobRegistry {
         if (gate != null) {
             gate.complete(true);
         }
+    }
+
+    /** Its jobs may still write: assigned here, and not yet handed over. */
+    boolean holds(int partition) {
+        return writable.contains(partition);
+    }
+
+    /** The hand-over is done: nothing of these partitions may be written from here any more. */
+    void markGone(Collection<Integer> gone) {
+        writable.removeAll(gone);
     }
 
     boolean isAssigned(int partition, Object token) {
@@ -52,7 +68,7 @@ final class JobRegistry {
         return gate == null ? Uni.createFrom().item(false) : Uni.createFrom().completionStage(gate::copy);
     }
 
-    /** The partitions leave: their gates close and their jobs are returned to be handed over. */
+    /** The partitions leave: their intake closes and their jobs are returned, told to start no call. */
     List<Job> markLeaving(Collection<Integer> leaving) {
         leaving.forEach(partition -> {
             CompletableFuture<Boolean> gate = partitions.remove(partition);

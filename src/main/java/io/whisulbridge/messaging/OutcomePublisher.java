@@ -3,17 +3,13 @@ package io.whisulbridge.messaging;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.whisulbridge.config.BridgeConfig;
-import io.whisulbridge.config.Channels;
 import io.whisulbridge.domain.Outcome;
+import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.metrics.BridgeMetrics;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -23,8 +19,9 @@ import java.time.Instant;
 /**
  * Puts outcomes on {@code songs} / {@code song-failures}, keyed by request id. An outcome is serialised once, when it
  * is decided ({@link #freeze}); that exact value goes to the ledger and then to the broker, so an outcome republished
- * after a crash is the same record byte for byte. The returned Uni completes only when the broker has the record
- * (acks=all); a refused send is retried until it lands.
+ * after a crash is the same record byte for byte. Every outcome is a fenced write ({@link FencedWriter}): the
+ * returned Uni completes only when its transaction committed (acks=all), so `read_committed` consumers never see an
+ * outcome that a zombie tried to publish.
  */
 @ApplicationScoped
 public class OutcomePublisher {
@@ -32,17 +29,17 @@ public class OutcomePublisher {
     private static final Logger LOG = Logger.getLogger(OutcomePublisher.class);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
-    private final MutinyEmitter<String> songs;
-    private final MutinyEmitter<String> failures;
+    private final FencedWriter writer;
+    private final String songs;
+    private final String failures;
     private final ObjectMapper json;
     private final Duration retryBackoff;
     private final BridgeMetrics metrics;
 
-    public OutcomePublisher(@Channel(Channels.SONGS) MutinyEmitter<String> songs,
-                            @Channel(Channels.FAILURES) MutinyEmitter<String> failures,
-                            ObjectMapper json, BridgeConfig config, BridgeMetrics metrics) {
-        this.songs = songs;
-        this.failures = failures;
+    public OutcomePublisher(FencedWriter writer, ObjectMapper json, BridgeConfig config, BridgeMetrics metrics) {
+        this.writer = writer;
+        this.songs = config.bridge().topics().songs();
+        this.failures = config.bridge().topics().failures();
         this.json = json;
         this.retryBackoff = config.bridge().publishRetryBackoff();
         this.metrics = metrics;
@@ -59,27 +56,26 @@ public class OutcomePublisher {
         }
     }
 
-    /** For outcomes that never had a job (invalid or unreadable prompts): decided and published at once. */
-    public Uni<Void> publish(Outcome outcome, String traceparent) {
-        return Uni.createFrom().item(() -> freeze(outcome, traceparent))
-                .chain(frozen -> publish(outcome.requestId(), frozen));
-    }
-
-    public Uni<Void> publish(String requestId, Job.RecordedOutcome outcome) {
-        return Uni.createFrom().deferred(() -> send(requestId, outcome))
+    /**
+     * For outcomes that never had a job (invalid or unreadable prompts), decided and published at once, as a fenced
+     * write of the prompt's {@code partition}; a broker that refuses it is retried here, since nothing else would.
+     */
+    public Uni<Void> publish(int partition, Outcome outcome, String traceparent) {
+        Job.RecordedOutcome frozen = freeze(outcome, traceparent);
+        return Uni.createFrom().deferred(() -> publish(partition, outcome.requestId(), frozen))
                 .onFailure().invoke(failure -> LOG.warnf("publishing the outcome of request %s failed (%s); retrying",
-                        requestId, failure.getMessage()))
-                .onFailure().retry().withBackOff(retryBackoff, MAX_BACKOFF).indefinitely()
-                .invoke(() -> metrics.outcomePublished(outcome.name()));
+                        outcome.requestId(), failure.getMessage()))
+                .onFailure().retry().withBackOff(retryBackoff, MAX_BACKOFF).indefinitely();
     }
 
-    private Uni<Void> send(String requestId, Job.RecordedOutcome outcome) {
+    /** A job's recorded outcome, as a fenced write of its partition; a refused one fails (the job's step retries). */
+    public Uni<Void> publish(int partition, String requestId, Job.RecordedOutcome outcome) {
         RecordHeaders headers = new RecordHeaders();
         if (outcome.traceparent() != null) {
             headers.add("traceparent", outcome.traceparent().getBytes(StandardCharsets.UTF_8));
         }
-        Message<String> record = Message.of(outcome.value()).addMetadata(
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId).withHeaders(headers).build());
-        return (outcome.song() ? songs : failures).sendMessage(record);
+        return writer.write(partition, outcome.song() ? songs : failures, null, requestId, outcome.value(), headers)
+                .invoke(() -> metrics.outcomePublished(outcome.name()))
+                .replaceWithVoid();
     }
 }

@@ -5,6 +5,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.ConfigChecks;
+import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
 import io.whisulbridge.ledger.LedgerEntry;
@@ -48,10 +49,15 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     private static final Duration REPLAY_RETRY_MAX = Duration.ofSeconds(30);
     /** How often the replay start of each owned partition is committed; a replay re-reads at most this much more. */
     private static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(30);
+    /** A transaction of at most 500 writes commits in milliseconds; this bounds the wait if the broker is slow. */
+    private static final Duration WRITER_DRAIN = Duration.ofSeconds(5);
+    /** Test-only fault injection: the first n reads of each ledger partition fail as an unreachable leader would. */
+    static final String FAIL_LEDGER_READS = "whisul-bridge.test.fail-ledger-reads";
 
     private final PromptPipeline pipeline;
     private final JobLedger ledger;
     private final JobDriver jobs;
+    private final FencedWriter writer;
     private final Duration handOverWait;
     private final Duration shutdownWait;
     // one ledger thread: replays run one at a time, checkpoints between them, and no Kafka client is shared
@@ -61,8 +67,10 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         return thread;
     });
 
-    public PartitionOwnership(PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, BridgeConfig config) {
+    public PartitionOwnership(PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, FencedWriter writer,
+                              BridgeConfig config) {
         this.pipeline = pipeline;
+        this.writer = writer;
         this.ledger = ledger;
         this.jobs = jobs;
         // a submit under way ends within one request timeout; waiting longer would stall the rebalance
@@ -93,6 +101,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         handOverWhatIsNoLongerAssigned(consumer);
+        // only now, with nothing stale left running here, do fenced writes carry the new generation
+        writer.generation(consumer.groupMetadata());
         if (partitions.isEmpty()) {
             return;
         }
@@ -109,6 +119,14 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         pipeline.handOver(numbers(partitions), handOverWait);
+        // a transaction that took a write of these partitions before they left ends before their next owner reads
+        writer.drain(WRITER_DRAIN);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        // the group has moved on without us: no wait, the generation fences whatever is still under way
+        pipeline.handOver(numbers(partitions), Duration.ZERO);
     }
 
     /** A callback that did not run (lost partitions, a listener that threw) must not leave jobs running here. */
@@ -119,14 +137,19 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
             LOG.warnf("partitions %s are owned here but no longer assigned (lost without a revocation): handing "
                     + "their jobs over now", stale);
             pipeline.handOver(stale, Duration.ZERO);
+            writer.drain(WRITER_DRAIN);
         }
     }
 
     private void replayUntilRead(int partition, Object token, int promptPartitions) {
         Duration backoff = REPLAY_RETRY_MIN;
+        int injectedFailures = Integer.getInteger(FAIL_LEDGER_READS, 0);
         while (pipeline.isAssigned(partition, token)) {
             Instant started = Instant.now();
             try {
+                if (injectedFailures-- > 0) {
+                    throw new JobLedger.LedgerUnreadableException("test fault injection (" + FAIL_LEDGER_READS + ")", null);
+                }
                 ledger.ensureTopic(promptPartitions);
                 List<Job> resumed = new ArrayList<>();
                 JobLedger.Replay replay = ledger.replay(partition, done -> pipeline.rememberFinished(
@@ -166,6 +189,7 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         Collection<Integer> owned = pipeline.assignedPartitions();
         LOG.infof("shutting down: intake stopped, handing over the jobs of partitions %s (waiting at most %s)", owned, shutdownWait);
         pipeline.handOver(owned, shutdownWait);
+        writer.drain(WRITER_DRAIN);
         replays.shutdownNow();
         try {
             replays.awaitTermination(5, TimeUnit.SECONDS);

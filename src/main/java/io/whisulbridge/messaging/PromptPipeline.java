@@ -11,6 +11,8 @@ import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
+import io.whisulbridge.fencing.FencedWriteException;
+import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
 import io.whisulbridge.metrics.BridgeMetrics;
@@ -67,7 +69,7 @@ public class PromptPipeline {
     private volatile boolean closing;
 
     public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
-                          ApiKeyGate keyGate, BridgeMetrics metrics, BridgeConfig config) {
+                          ApiKeyGate keyGate, BridgeMetrics metrics, FencedWriter writer, BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
         this.outcomes = outcomes;
@@ -79,6 +81,7 @@ public class PromptPipeline {
         this.admission = new Admission(config.bridge().maxInFlight());
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
         metrics.registerInFlight(admission::inUse, admission::mostAtOnce);
+        writer.ownership(registry::holds);
     }
 
     // ---- intake -------------------------------------------------------------------------------------------------
@@ -118,7 +121,7 @@ public class PromptPipeline {
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
             metrics.promptInvalid();
             LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
-            return outcomes.publish(invalidPrompt(invalid), invalid.traceparent())
+            return outcomes.publish(partitionOf(record), invalidPrompt(invalid), invalid.traceparent())
                     .chain(() -> settle(record, Settlement.ACK)).eventually(admission::release);
         }
         return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
@@ -185,7 +188,7 @@ public class PromptPipeline {
             case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
             case DECIDED -> recordOutcome(job);
-            case RECORDED -> outcomes.publish(job.requestId(), job.recordedOutcome()).invoke(() -> published(job));
+            case RECORDED -> outcomes.publish(job.partition(), job.requestId(), job.recordedOutcome()).invoke(() -> published(job));
             case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));
             case DONE, HANDED_OVER -> Uni.createFrom().voidItem();
         };
@@ -224,6 +227,11 @@ public class PromptPipeline {
     private Uni<Void> retriedOnInternalFailure(java.util.function.Supplier<Uni<Void>> work, String what) {
         return Uni.createFrom().deferred(work::get)
                 .onFailure(PromptPipeline::isInternal).invoke(failure -> {
+                    if (failure instanceof FencedWriteException fenced) {
+                        metrics.fencedWriteRefused();
+                        LOG.infof("%s: %s", what, fenced.getMessage());
+                        return;
+                    }
                     metrics.internalFailure();
                     LOG.errorf(failure, "%s: unexpected failure; nothing is acknowledged or dead-lettered for it, "
                             + "retrying with backoff", what);
@@ -301,21 +309,22 @@ public class PromptPipeline {
         List<Job> leaving = registry.markLeaving(partitions);
         Instant giveUp = Instant.now().plus(maxWait);
         // on the Kafka consumer thread or at shutdown: blocking is allowed here, and it is bounded
-        while (leaving.stream().anyMatch(Job::isSubmitUnsettled) && Instant.now().isBefore(giveUp)) {
+        while (leaving.stream().anyMatch(Job::isMidStep) && Instant.now().isBefore(giveUp)) {
             sleep(Duration.ofMillis(20));
         }
+        registry.markGone(partitions);
         int unsettled = 0;
         for (Job job : leaving) {
-            boolean submitUnsettled = job.isSubmitUnsettled();
+            boolean midStep = job.isMidStep();
             if (job.handOver()) {
-                unsettled += submitUnsettled ? 1 : 0;
+                unsettled += midStep ? 1 : 0;
                 tracing.end(job, "HANDED_OVER");
             }
             releaseSlot(job);
         }
         if (unsettled > 0) {
-            LOG.warnf("%d submit(s) of partitions %s had no answer in the ledger after %s: their next owner submits "
-                    + "them again, so Whisul may have them twice", unsettled, partitions, maxWait);
+            LOG.warnf("%d job(s) of partitions %s were mid-step after %s: their next owner carries them on from the "
+                    + "ledger (a submit without an answer there is made again)", unsettled, partitions, maxWait);
         }
         if (!leaving.isEmpty()) {
             LOG.infof("handed over %d job(s) of partitions %s", leaving.size(), partitions);
@@ -363,7 +372,7 @@ public class PromptPipeline {
     private Uni<Void> deadLetter(Message<byte[]> record, ParsedPrompt.Unreadable unreadable) {
         LOG.warnf("dead-lettering an unreadable prompt record at %s (%s)", where(record), unreadable.reason());
         Uni<Void> failure = unreadable.keyRequestId() == null ? Uni.createFrom().voidItem()
-                : outcomes.publish(unreadableFailure(unreadable), unreadable.traceparent());
+                : outcomes.publish(partitionOf(record), unreadableFailure(unreadable), unreadable.traceparent());
         return failure.chain(() -> Uni.createFrom().completionStage(() -> record.nack(new UnreadablePromptException(unreadable.reason()))));
     }
 

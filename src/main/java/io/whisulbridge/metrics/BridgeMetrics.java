@@ -68,6 +68,7 @@ public class BridgeMetrics {
     private final AtomicReference<Supplier<? extends Number>> inFlightMax = new AtomicReference<>(() -> 0);
     private final Counter internalFailures;
     private final Counter intentsResubmitted;
+    private final Counter fencedWritesRefused;
 
     public BridgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -110,6 +111,9 @@ public class BridgeMetrics {
         internalFailures = Counter.builder(PREFIX + "internal.failures")
                 .description("Unexpected failures while handling a record or a job; the step is retried, nothing is dead-lettered")
                 .register(registry);
+        fencedWritesRefused = Counter.builder(PREFIX + "fenced.writes.refused")
+                .description("Ledger entries, outcomes and submit gates refused because the consumer group moved on or the partition left")
+                .register(registry);
         intentsResubmitted = Counter.builder(PREFIX + "intents.resubmitted")
                 .description("Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
                 .register(registry);
@@ -148,6 +152,11 @@ public class BridgeMetrics {
      */
     public void internalFailure() {
         internalFailures.increment();
+    }
+
+    /** A fenced write refused (a rebalance, a frozen process, a partition gone): the step is retried or stops. */
+    public void fencedWriteRefused() {
+        fencedWritesRefused.increment();
     }
 
     /** A job the ledger held as an intent without a job id, submitted again: Whisul may have had it once already. */

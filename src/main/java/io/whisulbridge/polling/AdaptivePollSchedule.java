@@ -9,15 +9,15 @@ import java.util.function.DoubleSupplier;
  * {@code interval} (the minimum) while completion is likely, and back off past the late tail as the plain schedule
  * would. Until it has seen {@code minSamples} jobs it is the plain schedule.
  */
-public final class AdaptivePollSchedule implements PollTiming {
+public final class AdaptivePollSchedule implements PollSchedule {
 
-    private final PollSchedule plain;
+    private final BackoffPollSchedule plain;
     private final DurationEstimator durations;
     private final int minSamples;
     private final double low;
     private final double high;
 
-    public AdaptivePollSchedule(PollSchedule plain, DurationEstimator durations, int minSamples, double low, double high) {
+    public AdaptivePollSchedule(BackoffPollSchedule plain, DurationEstimator durations, int minSamples, double low, double high) {
         if (!(low >= 0 && low < high && high <= 1)) {
             throw new IllegalArgumentException("quantiles must satisfy 0 <= low < high <= 1");
         }

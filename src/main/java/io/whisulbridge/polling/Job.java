@@ -237,9 +237,15 @@ public final class Job {
         return leaving;
     }
 
-    /** True while a submit is on the wire or its answer not yet in the ledger: a hand-over waits for those. */
-    public boolean isSubmitUnsettled() {
-        return (state == State.SUBMITTING && callInFlight) || state == State.ACCEPTED;
+    /**
+     * True in the short steps a hand-over waits for: a submit on the wire or its job id not yet in the ledger, and an
+     * outcome between its decision and its DONE entry. Cut short, the first may pay Whisul twice and the second
+     * publishes the outcome again.
+     */
+    public boolean isMidStep() {
+        State now = state;
+        return (now == State.SUBMITTING && callInFlight) || now == State.ACCEPTED || now == State.DECIDED
+                || now == State.RECORDED || now == State.PUBLISHED;
     }
 
     /** A job the ledger held as an intent without a job id: its submit may be Whisul's second one. */

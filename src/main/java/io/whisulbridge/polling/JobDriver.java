@@ -7,6 +7,7 @@ import io.whisulbridge.client.PollResponse;
 import io.whisulbridge.client.SubmitResponse;
 import io.whisulbridge.client.WhisulClient;
 import io.whisulbridge.config.BridgeConfig;
+import io.whisulbridge.fencing.FencedWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.whisulbridge.domain.PromptEvent;
@@ -30,9 +31,11 @@ public class JobDriver {
     private final JobPolicy policy;
     private final JobTracing tracing;
     private final BridgeMetrics metrics;
+    private final FencedWriter writer;
 
     public JobDriver(WhisulClient whisul, ApiKeyGate keyGate, Delays delays, JobTracing tracing, BridgeMetrics metrics,
-                     BridgeConfig config) {
+                     FencedWriter writer, BridgeConfig config) {
+        this.writer = writer;
         this.tracing = tracing;
         this.metrics = metrics;
         this.whisul = whisul;
@@ -44,12 +47,12 @@ public class JobDriver {
                 settings.jobMaxWait(), settings.maxRetries(), () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    private static PollTiming timing(BridgeConfig.Whisul settings) {
-        PollSchedule backoff = new PollSchedule(settings.pollInitialDelay(), settings.pollInterval(),
+    private static PollSchedule timing(BridgeConfig.Whisul settings) {
+        BackoffPollSchedule backoff = new BackoffPollSchedule(settings.pollInitialDelay(), settings.pollInterval(),
                 settings.pollMaxInterval(), settings.pollBackoffFactor(), settings.pollJitter());
         return switch (settings.pollSchedule()) {
             case BACKOFF -> backoff;
-            case FIXED -> PollSchedule.fixed(settings.pollInitialDelay(), settings.pollInterval());
+            case FIXED -> BackoffPollSchedule.fixed(settings.pollInitialDelay(), settings.pollInterval());
             // the 5th and 95th percentiles of the last 1000 jobs bracket "around the expected completion"
             case ADAPTIVE -> new AdaptivePollSchedule(backoff, new DurationEstimator(1000, 50),
                     settings.pollAdaptiveMinSamples(), 0.05, 0.95);
@@ -102,7 +105,8 @@ public class JobDriver {
 
     private Uni<Job> submitOnce(Job job) {
         job.callStarted(); // a hand-over waits for this answer to reach the ledger rather than let Whisul be paid twice
-        return tracing.call(job, "whisul.submit", () -> whisul.submit(job.event().prompt()), JobDriver::name).map(answer -> {
+        return tracing.call(job, "whisul.submit", () -> whisul.submit(job.event().prompt(), writer.fence(job.partition())),
+                JobDriver::name).map(answer -> {
             policy.onSubmit(job, answer, Instant.now());
             if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());

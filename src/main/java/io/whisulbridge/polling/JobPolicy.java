@@ -16,13 +16,13 @@ import java.util.function.DoubleSupplier;
 /** Every decision about a job after a Whisul answer, as plain code: no I/O, no clock, no randomness of its own. */
 public final class JobPolicy {
 
-    private final PollTiming schedule;
+    private final PollSchedule schedule;
     private final RetryBackoff backoff;
     private final Duration maxWait;
     private final int maxRetries;
     private final DoubleSupplier random;
 
-    public JobPolicy(PollTiming schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
+    public JobPolicy(PollSchedule schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
         this.schedule = schedule;
         this.backoff = backoff;
         this.maxWait = maxWait;
@@ -34,7 +34,7 @@ public final class JobPolicy {
         return maxWait;
     }
 
-    public PollTiming schedule() {
+    public PollSchedule schedule() {
         return schedule;
     }
 

@@ -3,47 +3,22 @@ package io.whisulbridge.polling;
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 
-/**
- * When to poll a job next: first after {@code initialDelay}, then from {@code interval} growing by {@code factor}
- * up to {@code maxInterval}, each delay moved by up to ±{@code jitter} of itself so that jobs submitted together
- * do not poll in lockstep. No delay after the first is ever shorter than {@code interval}.
- */
-public record PollSchedule(Duration initialDelay, Duration interval, Duration maxInterval, double factor, double jitter)
-        implements PollTiming {
+/** When a job is polled. Implementations never ask for two polls of one job closer than {@link #interval()}. */
+public interface PollSchedule {
 
-    /** Every poll exactly {@code interval} after the previous one: what most hand-written pollers do. */
-    public static PollSchedule fixed(Duration initialDelay, Duration interval) {
-        return new PollSchedule(initialDelay, interval, interval, 1.0, 0.0);
-    }
+    /** The minimum time between two polls of one job. */
+    Duration interval();
 
-    public PollSchedule {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("poll interval must be positive, was " + interval);
-        }
-        if (maxInterval.compareTo(interval) < 0) {
-            throw new IllegalArgumentException("poll max interval " + maxInterval + " is below the interval " + interval);
-        }
-        if (factor < 1.0 || jitter < 0 || jitter >= 1.0) {
-            throw new IllegalArgumentException("poll factor must be >= 1 and jitter in [0, 1)");
-        }
-    }
+    /** Delay from acceptance to the first poll. */
+    Duration firstPoll();
 
-    @Override
-    public Duration firstPoll() {
-        return initialDelay.isNegative() ? Duration.ZERO : initialDelay;
-    }
+    /**
+     * @param pollsDone polls made so far, at least 1
+     * @param elapsed   time since Whisul accepted the job
+     */
+    Duration afterPoll(int pollsDone, Duration elapsed, DoubleSupplier random);
 
-    @Override
-    public Duration afterPoll(int pollsDone, Duration elapsed, DoubleSupplier random) {
-        return afterPoll(pollsDone, random);
-    }
-
-    /** @param pollsDone polls made so far, at least 1 */
-    public Duration afterPoll(int pollsDone, DoubleSupplier random) {
-        double base = Math.min(maxInterval.toNanos(),
-                interval.toNanos() * Math.pow(factor, Math.max(0, pollsDone - 1)));
-        double jittered = base * (1 + jitter * (2 * random.getAsDouble() - 1));
-        long clamped = (long) Math.max(interval.toNanos(), Math.min(maxInterval.toNanos(), jittered));
-        return Duration.ofNanos(clamped);
+    /** How long a finished job took, for schedules that learn from it. */
+    default void jobCompleted(Duration took) {
     }
 }

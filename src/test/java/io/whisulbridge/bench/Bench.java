@@ -517,7 +517,7 @@ public final class Bench {
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
                         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))) {
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
                     List<TopicPartition> parts = new ArrayList<>();
                     for (String base : List.of("songs", "song-failures")) {
                         for (int i = 0; i < 3; i++) {

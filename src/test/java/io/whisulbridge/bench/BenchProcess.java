@@ -1,7 +1,7 @@
 package io.whisulbridge.bench;
 
 import io.whisulbridge.support.BrokerProcess;
-import io.whisulbridge.support.Readiness;
+import io.whisulbridge.support.ReadinessWait;
 
 import java.io.IOException;
 import java.net.URI;
@@ -58,7 +58,7 @@ final class BenchProcess implements AutoCloseable {
         BenchProcess p = launch(name, logDir, managementPort, command, env, Map.of(
                 "BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()),
                 "BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort)));
-        Readiness.await(name, p.process, managementPort, Duration.ofSeconds(120), p::tail);
+        ReadinessWait.await(name, p.process, managementPort, Duration.ofSeconds(120), p::tail);
         return p;
     }
 

@@ -136,9 +136,15 @@ final class AppConfiguration {
         return v == null ? Duration.ZERO : parseDuration(v);
     }
 
-    /** Kafka topics of every channel (incoming, outgoing, dead-letter), resolved against an environment. */
+    /**
+     * Every Kafka topic the service uses, resolved against an environment: those of its channels (incoming,
+     * dead-letter) and those it writes through its fenced writer (songs, failures, the ledger).
+     */
     Set<String> channelTopics(Map<String, String> environment) {
         Set<String> out = new LinkedHashSet<>();
+        for (String written : List.of("songs", "failures", "ledger")) {
+            out.add(resolve("${bridge.topics." + written + "}", environment));
+        }
         for (String key : properties.keySet()) {
             if (key.matches("mp\\.messaging\\.(incoming|outgoing)\\.[^.]+\\.(topic|dead-letter-queue\\.topic)")) {
                 out.add(property(key, environment));

@@ -1,7 +1,7 @@
 package io.whisulbridge.durability;
 
 import io.whisulbridge.support.BrokerProcess;
-import io.whisulbridge.support.Readiness;
+import io.whisulbridge.support.ReadinessWait;
 
 import java.io.IOException;
 import java.net.URI;
@@ -52,21 +52,96 @@ final class BridgeProcess implements AutoCloseable {
                 .redirectErrorStream(true);
         builder.environment().putAll(environment);
         BridgeProcess bridge = new BridgeProcess(name, log, managementPort, builder.start());
-        Readiness.await(name, bridge.process, managementPort, Duration.ofSeconds(90), bridge::tail);
+        ReadinessWait.await(name, bridge.process, managementPort, Duration.ofSeconds(90), bridge::tail);
         return bridge;
+    }
+
+    int managementPort() {
+        return managementPort;
     }
 
     /** The HTTP status of the readiness probe, or -1 when nothing answers. */
     int readiness() {
+        return status("/q/health/ready");
+    }
+
+    /** The HTTP status of the liveness probe, or -1 when nothing answers. */
+    int liveness() {
+        return status("/q/health/live");
+    }
+
+    private int status(String path) {
         try {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+                            URI.create("http://127.0.0.1:" + managementPort + path)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** The Prometheus text at {@code /q/metrics}, or empty when nothing answers (e.g. the process is gone). */
+    String metrics() {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + managementPort + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /**
+     * The value of one metric in the Prometheus text (the highest over its series, if it has labels), or empty when
+     * it is not exported or the process does not answer.
+     */
+    java.util.OptionalDouble metric(String name) {
+        java.util.OptionalDouble highest = java.util.OptionalDouble.empty();
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                try {
+                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    if (highest.isEmpty() || value > highest.getAsDouble()) {
+                        highest = java.util.OptionalDouble.of(value);
+                    }
+                } catch (NumberFormatException notANumber) {
+                    // a malformed line is no value
+                }
+            }
+        }
+        return highest;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Waits for the process to exit by itself; true if it did within {@code atMost}. */
+    boolean awaitExit(Duration atMost) throws InterruptedException {
+        return process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGSTOP: the whole JVM freezes (heartbeats included), as a stalled node or a long GC pause does. */
+    void freeze() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: the frozen JVM runs on, with every timer that fell due meanwhile firing at once. */
+    void thaw() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
         }
     }
 

@@ -11,13 +11,19 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -49,7 +55,12 @@ final class Scenario {
     }
 
     BridgeProcess startBridge(String instance) throws Exception {
-        return BridgeProcess.start(name + "-" + instance, logDir, Map.ofEntries(
+        return startBridge(instance, Map.of(), List.of());
+    }
+
+    /** As {@link #startBridge(String)}, with environment variables that override the defaults and extra JVM options. */
+    BridgeProcess startBridge(String instance, Map<String, String> envOverrides, List<String> extraJvmOptions) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.ofEntries(
                 Map.entry("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
                 Map.entry("WHISUL_BASE_URL", whisul.baseUrl()),
                 Map.entry("WHISUL_API_KEY", whisul.apiKey()),
@@ -65,10 +76,13 @@ final class Scenario {
                 Map.entry("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq")),
                 Map.entry("BRIDGE_CONSUMER_GROUP", name),
                 Map.entry("WHISUL_REQUEST_TIMEOUT", "5s"),
-                Map.entry("BRIDGE_SHUTDOWN_TIMEOUT", "20s")),
-                // a killed instance's partitions move after its session expires; the default 45 s only slows the test
-                List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
-                        "-Dmp.messaging.incoming.prompts-in.heartbeat.interval.ms=1000"));
+                Map.entry("BRIDGE_SHUTDOWN_TIMEOUT", "20s")));
+        env.putAll(envOverrides);
+        // a killed instance's partitions move after its session expires; the default 45 s only slows the test
+        List<String> jvm = new ArrayList<>(List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
+                "-Dmp.messaging.incoming.prompts-in.heartbeat.interval.ms=1000"));
+        jvm.addAll(extraJvmOptions);
+        return BridgeProcess.start(name + "-" + instance, logDir, env, jvm);
     }
 
     static String prompt(String requestId) {
@@ -85,6 +99,21 @@ final class Scenario {
                 producer.send(new ProducerRecord<>(topic("song-prompts"), id,
                         "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
             }
+            producer.flush();
+        }
+    }
+
+    /** One record as it is, with its headers, to a given partition (null: the partitioner decides). */
+    void publishRaw(Integer partition, String key, byte[] value, Map<String, String> headers) {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
+                ProducerConfig.ACKS_CONFIG, "all"))) {
+            RecordHeaders recordHeaders = new RecordHeaders();
+            headers.forEach((name, text) -> recordHeaders.add(name, text.getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(topic("song-prompts"), partition,
+                    key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, recordHeaders));
             producer.flush();
         }
     }
@@ -108,7 +137,9 @@ final class Scenario {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                // as downstream consumers should: a transaction a fenced zombie began is never seen
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
             List<TopicPartition> partitions = new ArrayList<>();
             Stream.of(topic("songs"), topic("song-failures")).forEach(topic -> {
                 for (PartitionInfo info : reader.partitionsFor(topic)) {
@@ -125,6 +156,60 @@ final class Scenario {
             }
         }
         return counts;
+    }
+
+    /** A record read back: its topic, key, value bytes and headers (last value per header name, as text). */
+    record TopicRecord(String topic, String key, byte[] value, Map<String, String> headers) {
+        String valueText() {
+            return value == null ? null : new String(value, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Every record on {@code songs} and {@code song-failures}, from the start, in partition order. */
+    List<TopicRecord> outcomeRecords() {
+        return records(List.of(topic("songs"), topic("song-failures")));
+    }
+
+    /** Every record on the dead-letter topic, from the start. */
+    List<TopicRecord> deadLetters() {
+        return records(List.of(topic("song-prompts-dlq")));
+    }
+
+    private List<TopicRecord> records(List<String> topics) {
+        List<TopicRecord> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                // as downstream consumers should: a transaction a fenced zombie began is never seen
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                for (PartitionInfo info : reader.partitionsFor(topic)) {
+                    partitions.add(new TopicPartition(topic, info.partition()));
+                }
+            }
+            reader.assign(partitions);
+            reader.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+            long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(partition -> reader.position(partition) < end.get(partition))) {
+                if (System.nanoTime() - giveUp > 0) {
+                    throw new IllegalStateException("could not read " + topics + " to its end within 30 s");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
+                    Map<String, String> headers = new LinkedHashMap<>();
+                    for (Header header : record.headers()) {
+                        headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+                    }
+                    records.add(new TopicRecord(record.topic(),
+                            record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
+                            record.value(), headers));
+                }
+            }
+        }
+        return records;
     }
 
     static List<String> requestIds(String prefix, int count) {

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdaptivePollScheduleTest {
 
     private static final DoubleSupplier MIDDLE = () -> 0.5;
-    private static final PollSchedule PLAIN = new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5),
+    private static final BackoffPollSchedule PLAIN = new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5),
             Duration.ofSeconds(10), 1.5, 0.0);
 
     private final DurationEstimator durations = new DurationEstimator(1000, 1);
@@ -75,7 +75,7 @@ class AdaptivePollScheduleTest {
 
     @Test
     void fixedScheduleIsAlwaysTheInterval() {
-        PollSchedule fixed = PollSchedule.fixed(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        BackoffPollSchedule fixed = BackoffPollSchedule.fixed(Duration.ofSeconds(5), Duration.ofSeconds(5));
 
         assertThat(IntStream.rangeClosed(1, 10).mapToObj(n -> fixed.afterPoll(n, () -> 1.0)))
                 .containsOnly(Duration.ofSeconds(5));

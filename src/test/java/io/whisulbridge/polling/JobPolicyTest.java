@@ -35,7 +35,7 @@ class JobPolicyTest {
     private static final PollResponse RUNNING = new PollResponse.Running("running");
 
     private final JobPolicy policy = new JobPolicy(
-            new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2),
+            new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2),
             new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
             MAX_WAIT, MAX_RETRIES, () -> 0.5);
 
@@ -344,8 +344,8 @@ class JobPolicyTest {
     }
 
     private static JobPolicy learningPolicy(List<Duration> learned) {
-        PollSchedule plain = new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
-        PollTiming recording = new PollTiming() {
+        BackoffPollSchedule plain = new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+        PollSchedule recording = new PollSchedule() {
             @Override
             public Duration interval() {
                 return plain.interval();

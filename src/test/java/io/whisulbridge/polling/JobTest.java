@@ -115,15 +115,22 @@ class JobTest {
     }
 
     @Test
-    void onlyAnUnansweredSubmitOrAnUnrecordedAcceptanceHoldsUpAHandOver() {
+    void onlyAnUnansweredSubmitAnUnrecordedAcceptanceOrAnUnfinishedOutcomeHoldsUpAHandOver() {
         job.intentRecorded();
-        assertThat(job.isSubmitUnsettled()).isFalse();
+        assertThat(job.isMidStep()).isFalse();
         job.callStarted();
-        assertThat(job.isSubmitUnsettled()).isTrue();
+        assertThat(job.isMidStep()).isTrue();
         job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
         job.callEnded();
-        assertThat(job.isSubmitUnsettled()).isTrue();
+        assertThat(job.isMidStep()).isTrue();
         job.acceptanceRecorded();
-        assertThat(job.isSubmitUnsettled()).isFalse();
+        assertThat(job.isMidStep()).isFalse();
+        job.decide(failure());
+        assertThat(job.isMidStep()).isTrue();
+        job.outcomeRecorded(RECORDED);
+        job.published();
+        assertThat(job.isMidStep()).isTrue();
+        job.doneRecorded();
+        assertThat(job.isMidStep()).isFalse();
     }
 }

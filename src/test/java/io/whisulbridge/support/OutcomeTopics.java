@@ -3,6 +3,7 @@ package io.whisulbridge.support;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -30,8 +31,8 @@ public final class OutcomeTopics implements AutoCloseable {
 
     public OutcomeTopics(KafkaCompanion kafka) {
         this.kafka = kafka;
-        this.songs = kafka.consumeStrings().fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.SONGS, 0), 0L));
-        this.failures = kafka.consumeStrings().fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.FAILURES, 0), 0L));
+        this.songs = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.SONGS, 0), 0L));
+        this.failures = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.FAILURES, 0), 0L));
         this.deadLetters = kafka.consume(byte[].class, byte[].class)
                 .fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.DEAD_LETTERS, 0), 0L));
     }

@@ -10,11 +10,11 @@ import java.time.Instant;
 import java.util.function.Supplier;
 
 /** Waiting for a bridge started as a process of its own: until its readiness probe says 200, or it dies. */
-public final class Readiness {
+public final class ReadinessWait {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Readiness() {
+    private ReadinessWait() {
     }
 
     /** @param log the process's output so far, for the failure message */

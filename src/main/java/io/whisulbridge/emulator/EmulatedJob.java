@@ -1,7 +1,7 @@
 package io.whisulbridge.emulator;
 
 /** Mutable job entry; touched only on the emulator's event loop. */
-final class Job {
+final class EmulatedJob {
 
     enum Status { RUNNING, COMPLETED, FAILED }
 
@@ -16,7 +16,7 @@ final class Job {
     long finishedAtMillis;
     long timerId = -1;
 
-    Job(String id, String prompt, Composition composition, long startedAtMillis, boolean willFail,
+    EmulatedJob(String id, String prompt, Composition composition, long startedAtMillis, boolean willFail,
             boolean willExpire, boolean durationAsString) {
         this.id = id;
         this.prompt = prompt;

@@ -10,12 +10,12 @@ import java.util.function.DoubleSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-class PollScheduleTest {
+class BackoffPollScheduleTest {
 
     /** 2 * 0.5 - 1 = 0: no jitter at all. */
     private static final DoubleSupplier NO_JITTER = () -> 0.5;
 
-    private final PollSchedule schedule = new PollSchedule(
+    private final BackoffPollSchedule schedule = new BackoffPollSchedule(
             Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
 
     @Test
@@ -25,7 +25,7 @@ class PollScheduleTest {
 
     @Test
     void negativeInitialDelayMeansPollAtOnce() {
-        PollSchedule eager = new PollSchedule(Duration.ofSeconds(-1), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+        BackoffPollSchedule eager = new BackoffPollSchedule(Duration.ofSeconds(-1), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
 
         assertThat(eager.firstPoll()).isEqualTo(Duration.ZERO);
     }
@@ -62,6 +62,6 @@ class PollScheduleTest {
             "PT5S, PT10S, 1.5, -0.1"})
     void nonsensicalSettingsAreRefused(Duration interval, Duration max, double factor, double jitter) {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> new PollSchedule(Duration.ofSeconds(5), interval, max, factor, jitter));
+                .isThrownBy(() -> new BackoffPollSchedule(Duration.ofSeconds(5), interval, max, factor, jitter));
     }
 }
