@@ -83,10 +83,17 @@ public class ApiKeyGate {
                 failure -> scheduleRecheck()));
     }
 
+    /**
+     * Only an answer from Whisul that is not a refusal proves the key: a 401, an error, or a probe that our own
+     * budget held back (it never reached Whisul) proves nothing.
+     */
+    static boolean provesKey(PollResponse answer) {
+        return !(answer instanceof PollResponse.Unauthorized || answer instanceof PollResponse.Transient
+                || answer instanceof PollResponse.Deferred);
+    }
+
     private void onProbe(PollResponse answer) {
-        // only an answer from Whisul that is not a refusal proves the key: a probe our own budget held back proves nothing
-        if (answer instanceof PollResponse.Unauthorized || answer instanceof PollResponse.Transient
-                || answer instanceof PollResponse.Deferred) {
+        if (!provesKey(answer)) {
             scheduleRecheck();
             return;
         }

@@ -169,7 +169,7 @@ public class JobLedger {
     }
 
     /** What a partition's ledger holds: the requests not yet done, and how many entries were read. */
-    public record Replay(Collection<OpenEntry> open, long entriesRead) {
+    public record Replay(Collection<OpenEntry> open, long entriesRead, Duration took) {
     }
 
     /** A request not yet done, with the offset of its first entry in what was read. */
@@ -190,7 +190,8 @@ public class JobLedger {
      * anything short of the end throws {@link LedgerUnreadableException}.
      */
     public Replay replay(int partition, java.util.function.Consumer<LedgerEntry> finished) {
-        Instant giveUp = Instant.now().plus(REPLAY_TIMEOUT);
+        Instant started = Instant.now();
+        Instant giveUp = started.plus(REPLAY_TIMEOUT);
         TopicPartition ledgerPartition = new TopicPartition(topic, partition);
         Map<String, LedgerEntry> open = new LinkedHashMap<>();
         Map<String, Long> firstOffsets = new HashMap<>();
@@ -224,7 +225,7 @@ public class JobLedger {
         }
         List<OpenEntry> openEntries = open.values().stream()
                 .map(entry -> new OpenEntry(entry, firstOffsets.get(entry.requestId()))).toList();
-        return new Replay(openEntries, read);
+        return new Replay(openEntries, read, Duration.between(started, Instant.now()));
     }
 
     private static void apply(Map<String, LedgerEntry> open, Map<String, Long> firstOffsets,
@@ -279,12 +280,7 @@ public class JobLedger {
     private void create(Admin admin, int partitions) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         int brokers = admin.describeCluster().nodes().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).size();
         short replicas = (short) Math.min(3, Math.max(1, brokers));
-        NewTopic ledger = new NewTopic(topic, partitions, replicas).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(settings.retention().toMillis()),
-                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis()),
-                // acks=all means little with one in-sync replica: a write must reach two copies wherever there are two
-                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, replicas))));
+        NewTopic ledger = new NewTopic(topic, partitions, replicas).configs(topicConfig(replicas, settings.retention()));
         try {
             admin.createTopics(List.of(ledger)).all().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             LOG.infof("created the ledger topic %s with %d partitions", topic, partitions);
@@ -293,6 +289,17 @@ public class JobLedger {
                 throw e;
             }
         }
+    }
+
+    /** How the service creates the ledger topic when it is missing (the Strimzi KafkaTopic declares the same). */
+    static Map<String, String> topicConfig(short replicas, Duration retention) {
+        return Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()),
+                // compaction only cleans closed segments: without a roll, nothing is compacted for 7 days or 1 GiB
+                TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis()),
+                // acks=all means little with one in-sync replica: a write must reach two copies wherever there are two
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(2, replicas)));
     }
 
     private Map<String, Object> readerConfig() {

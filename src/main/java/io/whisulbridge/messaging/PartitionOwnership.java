@@ -145,7 +145,6 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         Duration backoff = REPLAY_RETRY_MIN;
         int injectedFailures = Integer.getInteger(FAIL_LEDGER_READS, 0);
         while (pipeline.isAssigned(partition, token)) {
-            Instant started = Instant.now();
             try {
                 if (injectedFailures-- > 0) {
                     throw new JobLedger.LedgerUnreadableException("test fault injection (" + FAIL_LEDGER_READS + ")", null);
@@ -161,7 +160,6 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
                     resumed.add(job);
                 });
                 pipeline.adopt(partition, token, replay, resumed);
-                LOG.debugf("ledger partition %d read in %d ms", partition, Duration.between(started, Instant.now()).toMillis());
                 return;
             } catch (RuntimeException unreadable) {
                 LOG.errorf("ledger partition %d could not be read to its end (%s): partition %d is NOT taken and its "

@@ -292,8 +292,8 @@ public class PromptPipeline {
             }
         }
         registry.markOwned(partition);
-        LOG.infof("ledger partition %d replayed: %d entries read, %d unfinished job(s) resumed", partition,
-                replay.entriesRead(), adopted);
+        LOG.infof("ledger partition %d replayed: %d entries read in %d ms, %d unfinished job(s) resumed", partition,
+                replay.entriesRead(), replay.took().toMillis(), adopted);
     }
 
     void rememberFinished(FinishedRequests.Finished request) {

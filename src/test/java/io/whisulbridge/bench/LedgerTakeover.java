@@ -30,12 +30,12 @@ import java.util.regex.Pattern;
  */
 final class LedgerTakeover {
 
-    record Result(String run, long ledgerRecords, long entriesRead, int resumed, double replaySeconds,
-                  double heapUsedMiB, double liveHeapMiB) {
+    record Result(String run, long ledgerRecords, long entriesRead, int resumed, double readSeconds,
+                  double replaySeconds, double heapUsedMiB, double liveHeapMiB) {
     }
 
     private static final Pattern REPLAYED = Pattern.compile("^(\\S+ \\S+) .*ledger partition 0 replayed: (\\d+) "
-            + "entries read, (\\d+) unfinished job\\(s\\) resumed", Pattern.MULTILINE);
+            + "entries read in (\\d+) ms, (\\d+) unfinished job\\(s\\) resumed", Pattern.MULTILINE);
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS")
             .withZone(ZoneId.systemDefault());
     // a checkpoint is committed 30 s after start and every 30 s (PartitionOwnership); wait for one plus a margin
@@ -138,11 +138,11 @@ final class LedgerTakeover {
         new ProcessBuilder(jcmd(), String.valueOf(bridge.process.pid()), "GC.run").redirectErrorStream(true)
                 .start().waitFor(30, TimeUnit.SECONDS);
         double live = BenchProcess.sum(bridge.metrics(), "jvm_memory_used_bytes{area=\"heap\"") / (1 << 20);
-        Result result = new Result(run, records, Long.parseLong(replayed.group(2)), Integer.parseInt(replayed.group(3)),
-                seconds, heap, live);
-        System.out.printf(Locale.ROOT, "[bench] ledger takeover, %s: %d of %d records read, %d jobs resumed, %.1f s from "
-                        + "start, heap %.0f MiB, %.0f MiB after a full GC%n", run, result.entriesRead(), records,
-                result.resumed(), seconds, heap, live);
+        Result result = new Result(run, records, Long.parseLong(replayed.group(2)), Integer.parseInt(replayed.group(4)),
+                Long.parseLong(replayed.group(3)) / 1000.0, seconds, heap, live);
+        System.out.printf(Locale.ROOT, "[bench] ledger takeover, %s: %d of %d records read in %.1f s, %d jobs resumed, "
+                        + "%.1f s from process start, heap %.0f MiB, %.0f MiB after a full GC%n", run, result.entriesRead(),
+                records, result.readSeconds(), result.resumed(), seconds, heap, live);
         return result;
     }
 
@@ -151,11 +151,11 @@ final class LedgerTakeover {
     }
 
     static String markdown(List<Result> results) {
-        StringBuilder sb = new StringBuilder("| takeover | ledger records | entries read | jobs resumed | "
-                + "start to replayed s | heap used MiB | live heap after GC MiB |\n|---|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| takeover | ledger records | entries read | read s | jobs resumed | "
+                + "process start to resumed s | heap used MiB | live heap after GC MiB |\n|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %.0f | %.0f |%n", r.run(), r.ledgerRecords(),
-                    r.entriesRead(), r.resumed(), r.replaySeconds(), r.heapUsedMiB(), r.liveHeapMiB()));
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.1f | %d | %.1f | %.0f | %.0f |%n", r.run(), r.ledgerRecords(),
+                    r.entriesRead(), r.readSeconds(), r.resumed(), r.replaySeconds(), r.heapUsedMiB(), r.liveHeapMiB()));
         }
         return sb.toString();
     }
