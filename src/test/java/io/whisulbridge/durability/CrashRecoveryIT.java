@@ -2,15 +2,12 @@ package io.whisulbridge.durability;
 
 import io.whisulbridge.support.BrokerProcess;
 
-import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.WhisulEmulator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +24,7 @@ import static org.awaitility.Awaitility.await;
  */
 class CrashRecoveryIT {
 
-    private static final Path WORK = Path.of("target", "durability");
+    private static final Path WORK = Stage.WORK;
     private static final Duration ALL_OUTCOMES = Duration.ofSeconds(150);
 
     private static BrokerProcess broker;
@@ -36,29 +33,15 @@ class CrashRecoveryIT {
     private Scenario scenario;
 
     @BeforeAll
-    static void startBrokerAndWhisul() throws Exception {
-        Files.createDirectories(WORK);
-        broker = BrokerProcess.start(Files.createTempDirectory(WORK.toAbsolutePath(), "broker-"));
-        // jobs of 8-12 s: long enough to be in flight when a process dies, short enough for the suite
-        whisul = WhisulEmulator.startBlocking(EmulatorSettings.builder()
-                .apiKey("durability-key")
-                .jobDuration(Duration.ofSeconds(8), Duration.ofSeconds(12))
-                .durationForm(EmulatorSettings.DurationForm.INT)
-                .build());
-    }
-
-    @AfterAll
-    static void stopBrokerAndWhisul() throws Exception {
-        if (whisul != null) {
-            whisul.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+    static void shareTheStage() throws Exception {
+        broker = Stage.get().broker;
+        whisul = Stage.get().whisul;
     }
 
     @BeforeEach
     void newScenario(TestInfo test) throws Exception {
+        // jobs of 8-12 s: long enough to be in flight when a process dies, short enough for the suite
+        whisul.updateSettings(Stage.settings().jobDuration(Duration.ofSeconds(8), Duration.ofSeconds(12)).build());
         String name = test.getTestMethod().orElseThrow().getName().replaceAll("[^A-Za-z0-9]", "").toLowerCase();
         scenario = new Scenario(name.substring(0, Math.min(40, name.length())), broker, whisul, WORK);
     }

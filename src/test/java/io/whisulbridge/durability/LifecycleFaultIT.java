@@ -6,7 +6,6 @@ import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.WhisulEmulator;
 import io.whisulbridge.support.BrokerProcess;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,8 +45,8 @@ import static org.awaitility.Awaitility.await;
  */
 class LifecycleFaultIT {
 
-    private static final Path WORK = Path.of("target", "lifecycle");
-    private static final String KEY = "lifecycle-key";
+    private static final Path WORK = Stage.WORK;
+    private static final String KEY = Stage.KEY;
     private static final Duration ALL_OUTCOMES = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -59,30 +58,17 @@ class LifecycleFaultIT {
     private String testName;
 
     @BeforeAll
-    static void startBrokerAndWhisul() throws Exception {
-        Files.createDirectories(WORK);
-        broker = BrokerProcess.start(Files.createTempDirectory(WORK.toAbsolutePath(), "broker-"));
+    static void shareTheStage() throws Exception {
+        Stage stage = Stage.get();
+        broker = stage.broker;
+        whisul = stage.whisul;
         // short jobs by default; a test that needs longer ones sets them and @AfterEach puts these back
-        whisul = WhisulEmulator.startBlocking(EmulatorSettings.builder()
-                .apiKey(KEY)
-                .jobDuration(Duration.ofSeconds(2), Duration.ofSeconds(4))
-                .durationForm(EmulatorSettings.DurationForm.INT)
-                .build());
-        initialSettings = whisul.settings();
-    }
-
-    @AfterAll
-    static void stopBrokerAndWhisul() throws Exception {
-        if (whisul != null) {
-            whisul.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+        initialSettings = Stage.settings().jobDuration(Duration.ofSeconds(2), Duration.ofSeconds(4)).build();
     }
 
     @BeforeEach
     void newScenario(TestInfo test) throws Exception {
+        whisul.updateSettings(initialSettings);
         testName = test.getTestMethod().orElseThrow().getName();
         String name = testName.replaceAll("[^A-Za-z0-9]", "").toLowerCase();
         scenario = new Scenario(name.substring(0, Math.min(40, name.length())), broker, whisul, WORK);
@@ -408,13 +394,73 @@ class LifecycleFaultIT {
                 List.of("-Dwhisul-bridge.test.fail-ledger-reads=2"))) {
             awaitEveryOutcome(ids);
             Counts counts = report("after a takeover whose ledger reads failed twice per partition", ids);
-            long refusedReads = second.logText().lines().filter(line -> line.contains("is NOT taken")).count();
+            long refusedReads = refusedReads(second);
             System.out.printf("[lifecycle] %s: %d ledger read(s) failed and left their partition untaken%n",
                     testName, refusedReads);
             assertThat(refusedReads).as("failed ledger reads").isEqualTo(2L * Scenario.PROMPT_PARTITIONS);
             counts.assertExactlyOneOutcomeEach(ids);
             counts.assertSubmittedOnceEach();
         }
+    }
+
+    @Test
+    void withTheLedgerLeaderDownNothingIsSubmittedAndAMovedPartitionWaitsForItsLedger() throws Exception {
+        whisul.updateSettings(b -> b.jobDuration(Duration.ofSeconds(8), Duration.ofSeconds(10)));
+        Path clusterDir = Files.createTempDirectory(WORK.toAbsolutePath(), "two-nodes-");
+        try (BrokerProcess node1 = BrokerProcess.start(clusterDir.resolve("node1"))) {
+            node1.createInternalTopics(); // group and transaction coordinators stay on node 1
+            try (BrokerProcess node2 = node1.addBroker(clusterDir.resolve("node2"), 2)) {
+                Scenario twoNodes = new Scenario("ledgerleader", node1, whisul, WORK, Scenario.Placement.LEDGER_ON_NODE_2);
+                List<String> before = Scenario.requestIds("lc-leader-a", 20);
+                List<String> during = Scenario.requestIds("lc-leader-b", 10);
+                List<String> ids = new ArrayList<>(before);
+                ids.addAll(during);
+                try (BridgeProcess first = twoNodes.startBridge("first")) {
+                    twoNodes.publish(before);
+                    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                            .until(() -> twoNodes.submissions(before).values().stream().allMatch(count -> count >= 1));
+                    Thread.sleep(2_000);
+                    node2.stop(); // the leader of every ledger partition
+                    twoNodes.publish(during);
+                    Thread.sleep(10_000);
+                    long submittedDuringOutage = sum(twoNodes.submissions(during));
+                    System.out.printf("[lifecycle] %s: with the ledger leader down for 10 s, %d of %d new prompts "
+                            + "were submitted%n", testName, submittedDuringOutage, during.size());
+                    assertThat(submittedDuringOutage).as("submits while the ledger cannot record their intent").isZero();
+                    first.kill9(); // the partitions move while their ledger cannot be read
+                }
+                try (BridgeProcess second = twoNodes.startBridge("second")) {
+                    // a read gives up after its 10 s client timeout, once the group has given it the partitions
+                    awaitQuietly(Duration.ofSeconds(60), () -> refusedReads(second) > 0);
+                    long refused = refusedReads(second);
+                    int outcomesWhileDown = twoNodes.outcomeRecords().size();
+                    System.out.printf("[lifecycle] %s: the new owner left %d ledger read(s) untaken; %d outcome(s) "
+                            + "meanwhile%n", testName, refused, outcomesWhileDown);
+                    assertThat(refused).as("ledger reads that failed and left their partition untaken").isPositive();
+                    node2.launch();
+                    awaitEveryOutcome(twoNodes, ids);
+                    Counts counts = new Counts(ids, twoNodes.outcomeRecords(), twoNodes.submissions(ids),
+                            twoNodes.deadLetters().size());
+                    System.out.printf("[lifecycle] %s: after the ledger leader came back: prompts in %d, outcomes out "
+                                    + "%d (distinct %d), submissions %d, duplicate submissions %d%n", testName,
+                            ids.size(), counts.outcomes, counts.distinct, counts.submitted, counts.duplicateSubmissions);
+                    counts.assertExactlyOneOutcomeEach(ids);
+                    counts.assertSubmittedOnceEach();
+                }
+            }
+        }
+    }
+
+    private static long refusedReads(BridgeProcess bridge) {
+        try {
+            return bridge.logText().lines().filter(line -> line.contains("is NOT taken")).count();
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private static long sum(Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
@@ -441,6 +487,12 @@ class LifecycleFaultIT {
         if (!awaitQuietly(ALL_OUTCOMES, () -> scenario.outcomes().keySet().containsAll(ids))) {
             report("TIMED OUT waiting for every outcome", ids);
             fail("not every prompt got an outcome within " + ALL_OUTCOMES);
+        }
+    }
+
+    private static void awaitEveryOutcome(Scenario world, List<String> ids) {
+        if (!awaitQuietly(ALL_OUTCOMES, () -> world.outcomes().keySet().containsAll(ids))) {
+            fail("not every prompt got an outcome within " + ALL_OUTCOMES + "; outcomes: " + world.outcomes().keySet());
         }
     }
 

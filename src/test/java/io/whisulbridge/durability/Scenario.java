@@ -41,13 +41,29 @@ final class Scenario {
     private final WhisulEmulator whisul;
     private final Path logDir;
 
+    /** Where the topics' partitions live: anywhere, or every one on node 1 but the ledger's, led by node 2. */
+    enum Placement { ANY, LEDGER_ON_NODE_2 }
+
     Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir) throws Exception {
+        this(name, broker, whisul, logDir, Placement.ANY);
+    }
+
+    Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir, Placement placement) throws Exception {
         this.name = name;
         this.broker = broker;
         this.whisul = whisul;
         this.logDir = logDir;
-        broker.createTopics(Map.of(topic("song-prompts"), PROMPT_PARTITIONS, topic("whisul-bridge-jobs"), PROMPT_PARTITIONS,
-                topic("songs"), 3, topic("song-failures"), 3, topic("song-prompts-dlq"), 1));
+        Map<String, Integer> others = Map.of(topic("song-prompts"), PROMPT_PARTITIONS, topic("songs"), 3,
+                topic("song-failures"), 3, topic("song-prompts-dlq"), 1);
+        Map<String, Integer> ledger = Map.of(topic("whisul-bridge-jobs"), PROMPT_PARTITIONS);
+        if (placement == Placement.ANY) {
+            Map<String, Integer> all = new HashMap<>(others);
+            all.putAll(ledger);
+            broker.createTopics(all);
+        } else {
+            broker.createTopicsOn(1, others);
+            broker.createTopicsOn(2, ledger);
+        }
     }
 
     String topic(String base) {
@@ -133,28 +149,7 @@ final class Scenario {
     /** Outcome records per key, read from the start of both outcome topics. */
     Map<String, Integer> outcomes() {
         Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                // as downstream consumers should: a transaction a fenced zombie began is never seen
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            Stream.of(topic("songs"), topic("song-failures")).forEach(topic -> {
-                for (PartitionInfo info : reader.partitionsFor(topic)) {
-                    partitions.add(new TopicPartition(topic, info.partition()));
-                }
-            });
-            reader.assign(partitions);
-            reader.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
-            while (partitions.stream().anyMatch(partition -> reader.position(partition) < end.get(partition))) {
-                for (ConsumerRecord<String, String> record : reader.poll(Duration.ofMillis(200))) {
-                    counts.merge(record.key(), 1, Integer::sum);
-                }
-            }
-        }
+        outcomeRecords().forEach(record -> counts.merge(record.key(), 1, Integer::sum));
         return counts;
     }
 

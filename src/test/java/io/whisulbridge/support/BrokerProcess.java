@@ -25,13 +25,18 @@ public final class BrokerProcess implements AutoCloseable {
     private final String maxHeap;
     private final int port;
     private final int controllerPort;
+    /** 1 for the node that is also the controller; 2, 3, ... for brokers that {@link #addBroker} joins to it. */
+    private final int nodeId;
+    private final String clusterId;
     private Process process;
 
-    private BrokerProcess(Path dir, String maxHeap, int port, int controllerPort) {
+    private BrokerProcess(Path dir, String maxHeap, int port, int controllerPort, int nodeId, String clusterId) {
         this.dir = dir;
         this.maxHeap = maxHeap;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.nodeId = nodeId;
+        this.clusterId = clusterId;
     }
 
     public static BrokerProcess start(Path dir) throws Exception {
@@ -40,10 +45,51 @@ public final class BrokerProcess implements AutoCloseable {
 
     /** @param maxHeap the broker JVM's -Xmx, e.g. {@code 768m} for a benchmark's load */
     public static BrokerProcess start(Path dir, String maxHeap) throws Exception {
-        BrokerProcess broker = new BrokerProcess(dir, maxHeap, freePort(), freePort());
+        BrokerProcess broker = new BrokerProcess(dir, maxHeap, freePort(), freePort(), 1, Uuid.randomUuid().toString());
         broker.format();
         broker.launch();
         return broker;
+    }
+
+    /**
+     * A broker-only node of this cluster (this node stays the only controller), for tests that stop the leader of
+     * some partitions while the rest of the cluster stays up.
+     */
+    public BrokerProcess addBroker(Path brokerDir, int brokerNodeId) throws Exception {
+        BrokerProcess broker = new BrokerProcess(brokerDir, maxHeap, freePort(), controllerPort, brokerNodeId, clusterId);
+        broker.format();
+        broker.launch();
+        return broker;
+    }
+
+    /**
+     * Creates the group coordinator's and the transaction coordinator's internal topics now, on the nodes that exist
+     * now: a test that later adds a node and stops it keeps its consumer groups and transactions working.
+     */
+    public void createInternalTopics() throws Exception {
+        try (Admin admin = admin()) {
+            admin.listConsumerGroupOffsets("whisul-bridge-internal-topics").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "whisul-bridge-internal-topics",
+                org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName(),
+                org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName()))) {
+            producer.initTransactions();
+        }
+    }
+
+    /** Creates topics whose every partition has one replica, on the given node. */
+    public void createTopicsOn(int node, Map<String, Integer> partitionsByTopic) throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(partitionsByTopic.entrySet().stream().map(topic -> {
+                Map<Integer, List<Integer>> assignment = new java.util.HashMap<>();
+                for (int p = 0; p < topic.getValue(); p++) {
+                    assignment.put(p, List.of(node));
+                }
+                return new NewTopic(topic.getKey(), assignment);
+            }).toList()).all().get(30, TimeUnit.SECONDS);
+        }
     }
 
     public String bootstrapServers() {
@@ -52,11 +98,13 @@ public final class BrokerProcess implements AutoCloseable {
 
     private void format() throws Exception {
         Files.createDirectories(dir);
+        boolean controller = nodeId == 1;
         Files.writeString(dir.resolve("server.properties"), String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
+                "process.roles=" + (controller ? "broker,controller" : "broker"),
+                "node.id=" + nodeId,
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                controller ? "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                        : "listeners=PLAINTEXT://127.0.0.1:" + port,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -69,7 +117,7 @@ public final class BrokerProcess implements AutoCloseable {
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 ""));
-        Process formatting = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
+        Process formatting = java("kafka.tools.StorageTool", "format", "-t", clusterId,
                 "-c", dir.resolve("server.properties").toString())
                 .redirectOutput(dir.resolve("format.log").toFile()).redirectErrorStream(true).start();
         if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
