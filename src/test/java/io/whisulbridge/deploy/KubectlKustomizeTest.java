@@ -1,116 +1,74 @@
 package io.whisulbridge.deploy;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Where kubectl (with kustomize v4 or later) is installed, renders every overlay with {@code kubectl kustomize}
- * (offline: no cluster needed), checks its output against the Kubernetes model, and checks that MiniKustomize,
- * which the other tests rely on, renders exactly the same objects. Skipped where kubectl is absent: the other
- * tests do not need it.
+ * The kubectl the deploy tests render with: its absence fails with what to install (tested on a PATH without it,
+ * since the machine's own kubectl must stay), kubectl's own error reaches the failure message, and each
+ * kustomization is rendered once per JVM.
  */
 class KubectlKustomizeTest {
 
-    private static Path kubectl;
-
-    @BeforeAll
-    static void findKubectl() throws Exception {
-        kubectl = onPath("kubectl");
-        Assumptions.assumeTrue(kubectl != null, "kubectl is not installed: skipped (MiniKustomize renders the overlays)");
-        String version = run(List.of(kubectl.toString(), "version", "--client"), 30);
-        Matcher m = Pattern.compile("Kustomize Version: v([0-9]+)").matcher(version);
-        Assumptions.assumeTrue(m.find() && Integer.parseInt(m.group(1)) >= 4,
-                "kubectl's kustomize is older than v4 (no 'patches' field): skipped. " + version.strip());
+    @Test
+    void aPathWithoutKubectlFailsSayingWhatToInstall(@TempDir Path emptyDir) {
+        for (String path : new String[] {"", emptyDir.toString(), null}) {
+            assertThatThrownBy(() -> KubectlKustomize.locate(path))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("kubectl (with kustomize v4+")
+                    .hasMessageContaining("is required")
+                    .hasMessageContaining("install kubectl");
+        }
     }
 
-    @TestFactory
-    Stream<DynamicTest> kubectlRendersEveryOverlayAsMiniKustomizeDoes() {
-        return DeployFiles.overlayDirs().stream().map(dir -> DynamicTest.dynamicTest(DeployFiles.rel(dir), () -> {
-            String yaml = run(List.of(kubectl.toString(), "kustomize", dir.toString()), 120);
-            Map<String, Object> fromKubectl = new TreeMap<>();
-            for (Object doc : ManifestModel.readDocuments(yaml, "kubectl kustomize " + DeployFiles.rel(dir))) {
-                Map<String, Object> obj = ManifestModel.map(doc, "rendered object");
-                ManifestModel.validate(obj, "kubectl kustomize " + DeployFiles.rel(dir) + ": " + obj.get("kind"));
-                fromKubectl.put(new MiniKustomize.Resource(obj, "kubectl").id(), normalise(obj));
-            }
-            Map<String, Object> fromMini = new TreeMap<>();
-            for (MiniKustomize.Resource r : new MiniKustomize().build(dir)) {
-                fromMini.put(r.id(), normalise(r.object));
-            }
-            assertThat(fromMini.keySet()).as(DeployFiles.rel(dir) + ": same resources").isEqualTo(fromKubectl.keySet());
-            for (String id : fromKubectl.keySet()) {
-                assertThat(fromMini.get(id)).as(DeployFiles.rel(dir) + ": " + id).isEqualTo(fromKubectl.get(id));
-            }
-        }));
+    @Test
+    void findsTheFirstExecutableKubectlOnThePath(@TempDir Path tmp) throws Exception {
+        Path notExecutable = Files.createDirectory(tmp.resolve("a"));
+        Files.writeString(notExecutable.resolve("kubectl"), "");
+        Path executable = Files.createDirectory(tmp.resolve("b"));
+        Path kubectl = Files.writeString(executable.resolve("kubectl"), "#!/bin/sh\n");
+        assertThat(kubectl.toFile().setExecutable(true)).isTrue();
+        String path = String.join(File.pathSeparator, "", notExecutable.toString(), executable.toString());
+        assertThat(KubectlKustomize.locate(path)).isEqualTo(kubectl);
     }
 
-    /** Numbers compared by value, whatever their Java type. */
-    @SuppressWarnings("unchecked")
-    private static Object normalise(Object o) {
-        if (o instanceof Map) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            ((Map<String, Object>) o).forEach((k, v) -> out.put(k, normalise(v)));
-            return out;
-        }
-        if (o instanceof List) {
-            List<Object> out = new ArrayList<>();
-            ((List<Object>) o).forEach(v -> out.add(normalise(v)));
-            return out;
-        }
-        if (o instanceof Number) {
-            return new java.math.BigDecimal(o.toString()).stripTrailingZeros().toPlainString();
-        }
-        return o;
+    @Test
+    void readsTheKustomizeVersionKubectlReports() {
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.32.4\nKustomize Version: v5.5.0\n")).isEqualTo(5);
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.20.0\nKustomize Version: v2.0.3\n")).isEqualTo(2);
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.22.0\n")).as("kubectl before 1.24").isNull();
     }
 
-    private static Path onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
+    @Test
+    void thisMachinesKubectlBundlesKustomizeV4OrLater() {
+        assertThat(KubectlKustomize.kubectl()).isNotNull();
     }
 
-    private static String run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("kubectl", ".out");
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", command) + " failed (" + p.exitValue() + "):\n" + text);
-            }
-            return text;
-        } finally {
-            Files.deleteIfExists(out);
-        }
+    @Test
+    void aKustomizationKubectlRejectsFailsWithKubectlsError(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("kustomization.yaml"),
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - no-such-file.yaml\n");
+        assertThatThrownBy(() -> KubectlKustomize.render(dir))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("kustomize " + dir)
+                .hasMessageContaining("failed")
+                .hasMessageContaining("no-such-file.yaml");
+    }
+
+    @Test
+    void rendersEachKustomizationOncePerJvm() {
+        Path dev = DeployFiles.overlay("dev");
+        String first = KubectlKustomize.render(dev);
+        int runs = KubectlKustomize.runs();
+        Rendered.of(dev);
+        assertThat(KubectlKustomize.render(dev)).isSameAs(first);
+        assertThat(KubectlKustomize.runs()).isEqualTo(runs);
     }
 }

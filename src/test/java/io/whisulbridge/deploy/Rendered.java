@@ -12,36 +12,76 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** One rendered kustomization (an overlay or the base), with typed access to what the checks look at. */
+/**
+ * One kustomization (an overlay or the base) as {@code kubectl kustomize} renders it, with typed access to what the
+ * checks look at. Rendering goes through {@link KubectlKustomize}, which runs kubectl once per directory.
+ */
 final class Rendered {
 
     static final String BRIDGE = "whisul-bridge";
     static final String CONFIG_MAP = "whisul-bridge-config";
     static final String API_KEY_SECRET = "whisul-bridge-api-key";
 
+    /** One rendered object. */
+    static final class Resource {
+        final Map<String, Object> object;
+
+        Resource(Map<String, Object> object) {
+            this.object = object;
+        }
+
+        String apiVersion() {
+            return (String) object.get("apiVersion");
+        }
+
+        String kind() {
+            return (String) object.get("kind");
+        }
+
+        String name() {
+            return (String) ManifestModel.map(object.get("metadata"), kind()).get("name");
+        }
+
+        String namespace() {
+            return (String) ManifestModel.map(object.get("metadata"), kind()).get("namespace");
+        }
+
+        String id() {
+            return apiVersion() + "/" + kind() + "/" + (namespace() == null ? "~" : namespace()) + "/" + name();
+        }
+
+        @Override
+        public String toString() {
+            return kind() + " " + name();
+        }
+    }
+
     final String name;
     final Path dir;
-    final List<MiniKustomize.Resource> resources;
+    final List<Resource> resources;
 
-    private Rendered(String name, Path dir, List<MiniKustomize.Resource> resources) {
+    private Rendered(String name, Path dir, List<Resource> resources) {
         this.name = name;
         this.dir = dir;
         this.resources = resources;
     }
 
+    /** Parsed afresh on each call (kubectl's output is cached), so no test sees another's changes to the maps. */
     static Rendered of(Path dir) {
-        String name = DeployFiles.rel(dir);
-        return new Rendered(name, dir, new MiniKustomize().build(dir));
+        List<Resource> resources = KubectlKustomize.objects(dir).stream().map(Resource::new).collect(Collectors.toList());
+        return new Rendered(DeployFiles.rel(dir), dir, Collections.unmodifiableList(resources));
     }
 
     static List<Rendered> baseAndOverlays() {
-        List<Rendered> out = new java.util.ArrayList<>();
+        List<Rendered> out = new ArrayList<>();
         out.add(of(DeployFiles.base()));
         DeployFiles.overlayDirs().forEach(d -> out.add(of(d)));
         return out;
@@ -55,19 +95,19 @@ final class Rendered {
         return dir.toAbsolutePath().normalize().equals(DeployFiles.base().toAbsolutePath().normalize());
     }
 
-    List<MiniKustomize.Resource> ofKind(String kind) {
+    List<Resource> ofKind(String kind) {
         return resources.stream().filter(r -> kind.equals(r.kind())).collect(Collectors.toList());
     }
 
-    Optional<MiniKustomize.Resource> find(String kind, String resourceName) {
+    Optional<Resource> find(String kind, String resourceName) {
         return resources.stream().filter(r -> kind.equals(r.kind()) && resourceName.equals(r.name())).findFirst();
     }
 
-    MiniKustomize.Resource get(String kind, String resourceName) {
+    Resource get(String kind, String resourceName) {
         return find(kind, resourceName).orElseThrow(() -> new AssertionError(name + ": no " + kind + " " + resourceName));
     }
 
-    <T> T typed(MiniKustomize.Resource r, Class<T> type) {
+    <T> T typed(Resource r, Class<T> type) {
         return ManifestModel.toModel(r.object, type, name + ": " + r);
     }
 
