@@ -5,8 +5,8 @@
 #
 # Needs kubectl 1.21 or later (kustomize v4+; the overlays use the `patches` field). Debian bookworm's
 # kubernetes-client package (kubectl 1.20, kustomize v2) is too old. The Maven test suite does not need this
-# script: it renders the overlays itself (MiniKustomize) and, where a recent kubectl is installed, compares with it
-# (KubectlKustomizeTest).
+# script: it renders every overlay with `kubectl kustomize` itself and checks the objects against the Kubernetes
+# model (src/test/java/io/whisulbridge/deploy).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -14,7 +14,7 @@ server=false
 [[ "${1:-}" == "--server" ]] && server=true
 
 if ! command -v kubectl > /dev/null; then
-  echo "kubectl not found; install kubectl 1.21+ (or run ./mvnw -B verify, which validates without it)" >&2
+  echo "kubectl not found; install kubectl 1.21+ (./mvnw -B verify needs it too)" >&2
   exit 2
 fi
 
