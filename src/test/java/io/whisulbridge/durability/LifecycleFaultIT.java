@@ -397,7 +397,9 @@ class LifecycleFaultIT {
             long refusedReads = refusedReads(second);
             System.out.printf("[lifecycle] %s: %d ledger read(s) failed and left their partition untaken%n",
                     testName, refusedReads);
-            assertThat(refusedReads).as("failed ledger reads").isEqualTo(2L * Scenario.PROMPT_PARTITIONS);
+            // two per partition and assignment: a rebalance while the killed instance's session expires may assign a
+            // partition twice, and each assignment reads its ledger anew
+            assertThat(refusedReads).as("failed ledger reads").isGreaterThanOrEqualTo(2L * Scenario.PROMPT_PARTITIONS);
             counts.assertExactlyOneOutcomeEach(ids);
             counts.assertSubmittedOnceEach();
         }
