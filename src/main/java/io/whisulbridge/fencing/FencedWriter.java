@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +94,7 @@ public class FencedWriter {
 
     /** Sends {@code value} under {@code key} to {@code topic} (to {@code topicPartition} if not null) in a fenced transaction. */
     public Uni<RecordMetadata> write(int partition, String topic, Integer topicPartition, String key, String value,
-                                     Iterable<org.apache.kafka.common.header.Header> headers) {
+                                     Iterable<Header> headers) {
         return enqueue(partition, new ProducerRecord<>(topic, topicPartition, key, value, headers));
     }
 
@@ -193,7 +195,7 @@ public class FencedWriter {
             LOG.errorf("the transactional producer cannot go on (%s); starting a new one", fatal.toString());
             closeProducer();
             fail(admitted, fatal);
-        } catch (KafkaException | java.util.concurrent.ExecutionException refused) {
+        } catch (KafkaException | ExecutionException refused) {
             abort();
             // the typical refusal: the group moved on (a rebalance, or this process was frozen past its session)
             fail(admitted, new FencedWriteException("a transaction was refused (" + refused + "); its writes are "

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The durable job ledger: a compacted topic keyed by request id, written to the same partition number as the prompt
@@ -130,19 +132,33 @@ public class JobLedger {
     }
 
     /**
-     * Where a replay of partition p may start without missing an open job: the first ledger offset of the oldest
-     * open job of p here, or the end of p as far as this process knows when none is open. Null when unknown.
+     * Where a replay of each owned partition may start without missing an open job: the first ledger offset of the
+     * oldest open job of the partition here, or its end as far as this process knows when none is open. A partition
+     * with neither, or with a job past ADMITTED whose first entry is unknown, keeps its last checkpoint (absent).
      */
-    public Long replayStart(int partition, Collection<Job> open) {
-        Long end = knownEnd.get(partition); // read before the jobs: a job written after this is past it anyway
-        Long oldest = open.stream().filter(job -> job.partition() == partition).map(Job::firstLedgerOffset)
-                .filter(offset -> offset >= 0).min(Long::compare).orElse(null);
-        boolean unwritten = open.stream().anyMatch(job -> job.partition() == partition && job.firstLedgerOffset() < 0
-                && job.state() != Job.State.ADMITTED);
-        if (unwritten) {
-            return null; // a resumed job whose first entry was not seen: keep the last checkpoint
+    public Map<Integer, Long> replayStarts(Collection<Integer> owned, Collection<Job> open) {
+        Map<Integer, Long> starts = new HashMap<>();
+        owned.forEach(partition -> {
+            Long end = knownEnd.get(partition); // read before the jobs: a job written after this is past it anyway
+            if (end != null) {
+                starts.put(partition, end);
+            }
+        });
+        Set<Integer> unknown = new HashSet<>();
+        for (Job job : open) {
+            int partition = job.partition();
+            long first = job.firstLedgerOffset();
+            if (!owned.contains(partition)) {
+                continue;
+            }
+            if (first >= 0) {
+                starts.merge(partition, first, Math::min);
+            } else if (job.state() != Job.State.ADMITTED) {
+                unknown.add(partition);
+            }
         }
-        return oldest != null ? oldest : end;
+        unknown.forEach(starts::remove);
+        return starts;
     }
 
     /**
@@ -189,7 +205,7 @@ public class JobLedger {
      * work, not the retention. Blocking: called on the replay thread, never on the Kafka poll thread. Fails closed:
      * anything short of the end throws {@link LedgerUnreadableException}.
      */
-    public Replay replay(int partition, java.util.function.Consumer<LedgerEntry> finished) {
+    public Replay replay(int partition, Consumer<LedgerEntry> finished) {
         Instant started = Instant.now();
         Instant giveUp = started.plus(REPLAY_TIMEOUT);
         TopicPartition ledgerPartition = new TopicPartition(topic, partition);
@@ -229,7 +245,7 @@ public class JobLedger {
     }
 
     private static void apply(Map<String, LedgerEntry> open, Map<String, Long> firstOffsets,
-                              ConsumerRecord<String, String> record, java.util.function.Consumer<LedgerEntry> finished) {
+                              ConsumerRecord<String, String> record, Consumer<LedgerEntry> finished) {
         if (record.value() == null) {
             open.remove(record.key());
             firstOffsets.remove(record.key());

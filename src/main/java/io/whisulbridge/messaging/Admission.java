@@ -90,10 +90,6 @@ public final class Admission {
         return mostAtOnce;
     }
 
-    public synchronized int waiting() {
-        return waiting.size();
-    }
-
     public int limit() {
         return limit;
     }

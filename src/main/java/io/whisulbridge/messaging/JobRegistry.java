@@ -90,10 +90,6 @@ final class JobRegistry {
         return Optional.ofNullable(jobs.putIfAbsent(key(job.partition(), job.requestId()), job));
     }
 
-    boolean contains(int partition, String requestId) {
-        return jobs.containsKey(key(partition, requestId));
-    }
-
     /** True only for the caller that removed it: each job gives its slot back exactly once. */
     boolean remove(Job job) {
         return jobs.remove(key(job.partition(), job.requestId()), job);
@@ -101,6 +97,10 @@ final class JobRegistry {
 
     Optional<Job> running(String requestId) {
         return jobs.values().stream().filter(job -> job.requestId().equals(requestId)).findFirst();
+    }
+
+    Collection<Job> jobs() {
+        return jobs.values();
     }
 
     List<Job> running() {

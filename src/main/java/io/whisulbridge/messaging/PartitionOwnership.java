@@ -24,8 +24,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -84,15 +82,7 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     /** Commits where each owned partition's next replay starts, so that replays read open work, not retention. */
     private void checkpoint() {
         try {
-            List<Job> open = pipeline.running();
-            Map<Integer, Long> starts = new HashMap<>();
-            for (int partition : pipeline.ownedPartitions()) {
-                Long start = ledger.replayStart(partition, open);
-                if (start != null) {
-                    starts.put(partition, start);
-                }
-            }
-            ledger.checkpoint(starts);
+            ledger.checkpoint(ledger.replayStarts(Set.copyOf(pipeline.ownedPartitions()), pipeline.jobsInFlight()));
         } catch (RuntimeException e) {
             LOG.warnf("could not commit the ledger checkpoints (%s); the next replay reads further back", e.getMessage());
         }

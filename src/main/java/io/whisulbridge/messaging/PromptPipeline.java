@@ -30,9 +30,11 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The bridge: prompt records in, one job each, one outcome out. {@link #onPrompt} admits a record; {@link #step}
@@ -122,7 +124,7 @@ public class PromptPipeline {
             metrics.promptInvalid();
             LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
             return outcomes.publish(partitionOf(record), invalidPrompt(invalid), invalid.traceparent())
-                    .chain(() -> settle(record, Settlement.ACK)).eventually(admission::release);
+                    .chain(() -> settle(record, Job.RecordFate.ACK)).eventually(admission::release);
         }
         return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
     }
@@ -131,17 +133,17 @@ public class PromptPipeline {
     private Uni<Void> startOrJoin(Message<byte[]> record, PromptEvent event) {
         if (finished.contains(event.requestId())) {
             LOG.infof("request %s already has its outcome; not submitting it again", event.requestId());
-            return settle(record, Settlement.ACK).eventually(admission::release);
+            return settle(record, Job.RecordFate.ACK).eventually(admission::release);
         }
         Job job = new Job(event, partitionOf(record));
         Optional<Job> running = registry.addUnlessRunning(job);
         if (running.isPresent()) {
             LOG.infof("request %s is already in flight; this record shares its fate", event.requestId());
-            return running.get().recordFate().chain(fate -> settle(record, Settlement.of(fate)))
+            return running.get().recordFate().chain(fate -> settle(record, fate))
                     .eventually(admission::release);
         }
         run(job); // the job now owns the slot, so a failure from here on must not be retried as a new intake
-        return job.recordFate().chain(fate -> settle(record, Settlement.of(fate)))
+        return job.recordFate().chain(fate -> settle(record, fate))
                 .onFailure().invoke(failure -> {
                     metrics.internalFailure();
                     LOG.errorf(failure, "request %s: acknowledging its record failed; it stays unacknowledged",
@@ -150,17 +152,9 @@ public class PromptPipeline {
                 .onFailure().recoverWithNull();
     }
 
-    /** What becomes of a prompt record, decided here and nowhere else. */
-    enum Settlement {
-        ACK, REDELIVER;
-
-        static Settlement of(Job.RecordFate fate) {
-            return fate == Job.RecordFate.ACK ? ACK : REDELIVER;
-        }
-    }
-
-    private Uni<Void> settle(Message<byte[]> record, Settlement settlement) {
-        if (settlement == Settlement.REDELIVER) {
+    /** What becomes of a prompt record is carried out here and nowhere else. */
+    private Uni<Void> settle(Message<byte[]> record, Job.RecordFate fate) {
+        if (fate == Job.RecordFate.REDELIVER) {
             LOG.debugf("record %s is left unacknowledged: its partition's next owner reads it again", where(record));
             return Uni.createFrom().voidItem();
         }
@@ -224,7 +218,7 @@ public class PromptPipeline {
      * A bug or an unexpected exception never acknowledges or dead-letters anything: it is logged at ERROR, counted,
      * and the work is tried again with backoff from where it stands. A hand-over ends it quietly.
      */
-    private Uni<Void> retriedOnInternalFailure(java.util.function.Supplier<Uni<Void>> work, String what) {
+    private Uni<Void> retriedOnInternalFailure(Supplier<Uni<Void>> work, String what) {
         return Uni.createFrom().deferred(work::get)
                 .onFailure(PromptPipeline::isInternal).invoke(failure -> {
                     if (failure instanceof FencedWriteException fenced) {
@@ -305,7 +299,7 @@ public class PromptPipeline {
      * {@code maxWait} to land there, so the next owner polls instead of paying again; everything else stops at once
      * and goes on there from the ledger (or, if it never reached the ledger, from its redelivered record).
      */
-    void handOver(java.util.Collection<Integer> partitions, Duration maxWait) {
+    void handOver(Collection<Integer> partitions, Duration maxWait) {
         List<Job> leaving = registry.markLeaving(partitions);
         Instant giveUp = Instant.now().plus(maxWait);
         // on the Kafka consumer thread or at shutdown: blocking is allowed here, and it is bounded
@@ -335,7 +329,7 @@ public class PromptPipeline {
         closing = true;
     }
 
-    java.util.Collection<Integer> assignedPartitions() {
+    Collection<Integer> assignedPartitions() {
         return registry.assignedPartitions();
     }
 
@@ -355,6 +349,11 @@ public class PromptPipeline {
 
     public List<Job> running() {
         return registry.running();
+    }
+
+    /** The jobs in flight, unordered: for the ledger checkpoints, which need no order. */
+    Collection<Job> jobsInFlight() {
+        return registry.jobs();
     }
 
     public Optional<FinishedRequests.Finished> finished(String requestId) {

@@ -440,7 +440,7 @@ class LifecycleFaultIT {
                             + "meanwhile%n", testName, refused, outcomesWhileDown);
                     assertThat(refused).as("ledger reads that failed and left their partition untaken").isPositive();
                     node2.launch();
-                    awaitEveryOutcome(twoNodes, ids);
+                    awaitEveryOutcome(twoNodes, ids, () -> { });
                     Counts counts = new Counts(ids, twoNodes.outcomeRecords(), twoNodes.submissions(ids),
                             twoNodes.deadLetters().size());
                     System.out.printf("[lifecycle] %s: after the ledger leader came back: prompts in %d, outcomes out "
@@ -486,14 +486,12 @@ class LifecycleFaultIT {
 
     /** Waits for an outcome of every id; on timeout prints the counts before failing. */
     private void awaitEveryOutcome(List<String> ids) {
-        if (!awaitQuietly(ALL_OUTCOMES, () -> scenario.outcomes().keySet().containsAll(ids))) {
-            report("TIMED OUT waiting for every outcome", ids);
-            fail("not every prompt got an outcome within " + ALL_OUTCOMES);
-        }
+        awaitEveryOutcome(scenario, ids, () -> report("TIMED OUT waiting for every outcome", ids));
     }
 
-    private static void awaitEveryOutcome(Scenario world, List<String> ids) {
+    private static void awaitEveryOutcome(Scenario world, List<String> ids, Runnable onTimeout) {
         if (!awaitQuietly(ALL_OUTCOMES, () -> world.outcomes().keySet().containsAll(ids))) {
+            onTimeout.run();
             fail("not every prompt got an outcome within " + ALL_OUTCOMES + "; outcomes: " + world.outcomes().keySet());
         }
     }

@@ -7,7 +7,6 @@ import io.whisulbridge.support.FollowsOutcomeTopics;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
-import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisulResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,10 @@ package io.whisulbridge.support;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -11,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -70,11 +74,11 @@ public final class BrokerProcess implements AutoCloseable {
         try (Admin admin = admin()) {
             admin.listConsumerGroupOffsets("whisul-bridge-internal-topics").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         }
-        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of(
-                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "whisul-bridge-internal-topics",
-                org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName(),
-                org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName()))) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "whisul-bridge-internal-topics",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
             producer.initTransactions();
         }
     }
@@ -83,7 +87,7 @@ public final class BrokerProcess implements AutoCloseable {
     public void createTopicsOn(int node, Map<String, Integer> partitionsByTopic) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(partitionsByTopic.entrySet().stream().map(topic -> {
-                Map<Integer, List<Integer>> assignment = new java.util.HashMap<>();
+                Map<Integer, List<Integer>> assignment = new HashMap<>();
                 for (int p = 0; p < topic.getValue(); p++) {
                     assignment.put(p, List.of(node));
                 }
