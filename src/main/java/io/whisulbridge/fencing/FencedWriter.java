@@ -7,6 +7,7 @@ import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,6 +57,7 @@ public class FencedWriter {
     private static final int MAX_BATCH = 500;
     private static final Duration LINGER = Duration.ofMillis(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(1);
 
     /** A write, or (record null) a gate that completes when a transaction with the current generation commits. */
     private record Pending(int partition, ProducerRecord<String, String> record, CompletableFuture<RecordMetadata> done) {
@@ -67,12 +69,20 @@ public class FencedWriter {
     private final Map<Integer, Long> fenceOffsets = new HashMap<>();
     private final Thread writer;
     private volatile ConsumerGroupMetadata group;
+    /** When the offsets of the last committed transaction went to the coordinator (System.nanoTime), 0 before one. */
+    private volatile long generationProvenAt;
+    private final Duration lease;
     private volatile IntPredicate owned = partition -> false;
     private volatile boolean running = true;
     private volatile CompletableFuture<Void> batchDone = CompletableFuture.completedFuture(null);
     private KafkaProducer<String, String> producer;
 
-    public FencedWriter(@Identifier("default-kafka-broker") Map<String, Object> kafka, BridgeConfig config) {
+    public FencedWriter(@Identifier("default-kafka-broker") Map<String, Object> kafka, BridgeConfig config,
+                        @ConfigProperty(name = "mp.messaging.incoming.prompts-in.session.timeout.ms", defaultValue = "45000") long sessionTimeoutMs,
+                        @ConfigProperty(name = "mp.messaging.incoming.prompts-in.heartbeat.interval.ms", defaultValue = "3000") long heartbeatMs) {
+        // the last heartbeat may have been one interval before the commit; a second's margin for clocks and callbacks
+        Duration lease = Duration.ofMillis(sessionTimeoutMs - heartbeatMs).minus(LEASE_MARGIN);
+        this.lease = lease.isNegative() ? Duration.ZERO : lease;
         this.fenceTopic = config.bridge().topics().ledger();
         // each job has at most one write or gate queued at a time, and outcomes of invalid prompts hold a slot too
         this.queue = new LinkedBlockingQueue<>(2 * config.bridge().maxInFlight() + 100);
@@ -85,6 +95,7 @@ public class FencedWriter {
     /** The prompt consumer's group generation, from every rebalance callback (on the consumer thread). */
     public void generation(ConsumerGroupMetadata metadata) {
         group = metadata;
+        generationProvenAt = 0; // a new generation is proven by its own first commit
     }
 
     /** Which partitions this process owns; a write for any other one is refused. */
@@ -99,10 +110,18 @@ public class FencedWriter {
     }
 
     /**
-     * Completes once a transaction committed with this process's current generation while it owned
-     * {@code partition}: the proof, just before a call to Whisul, that this process is not a zombie.
+     * Completes once this process is known to hold its generation and to own {@code partition}: the proof, just
+     * before a call to Whisul, that it is not a zombie. The group can only give this process's partitions away after
+     * a whole session without its heartbeats, and a committed transaction proves the generation held when its offsets
+     * were sent; so within {@link #lease} of such a commit the proof stands without a new transaction. A process that
+     * was frozen finds its lease run out and waits for a transaction, which the coordinator refuses. Answering from
+     * the lease keeps calls leaving at the pace the request budget lets them out, not in bursts at each commit.
      */
     public Uni<Void> fence(int partition) {
+        long provenAt = generationProvenAt;
+        if (owned.test(partition) && provenAt != 0 && System.nanoTime() - provenAt < lease.toNanos()) {
+            return Uni.createFrom().voidItem();
+        }
         return enqueue(partition, null).replaceWithVoid();
     }
 
@@ -183,8 +202,10 @@ public class FencedWriter {
             for (Pending pending : admitted) {
                 sent.add(pending.record() == null ? null : transactional.send(pending.record()));
             }
+            long offsetsSentAt = System.nanoTime();
             transactional.sendOffsetsToTransaction(fenceOffsets(), generation);
             transactional.commitTransaction();
+            generationProvenAt = offsetsSentAt;
             for (int i = 0; i < admitted.size(); i++) {
                 RecordMetadata metadata = sent.get(i) == null ? null : sent.get(i).get();
                 noteFenceOffset(admitted.get(i).record(), metadata);
@@ -196,6 +217,7 @@ public class FencedWriter {
             closeProducer();
             fail(admitted, fatal);
         } catch (KafkaException | ExecutionException refused) {
+            generationProvenAt = 0; // whatever proved the generation before, this refusal may mean it is gone
             abort();
             // the typical refusal: the group moved on (a rebalance, or this process was frozen past its session)
             fail(admitted, new FencedWriteException("a transaction was refused (" + refused + "); its writes are "
