@@ -108,6 +108,9 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        // in a cooperative rebalance the group already has its next generation here: the steps the hand-over waits
+        // for must write under it, or every one is refused until the wait runs out (and a submit is made twice)
+        writer.generation(consumer.groupMetadata());
         pipeline.handOver(numbers(partitions), handOverWait);
         // a transaction that took a write of these partitions before they left ends before their next owner reads
         writer.drain(WRITER_DRAIN);
