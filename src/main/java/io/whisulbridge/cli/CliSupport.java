@@ -1,32 +1,24 @@
 package io.whisulbridge.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Small helpers shared by the command-line tools of {@code ./run-local}: arguments, environment, topic names. */
+/** Small helpers shared by the command-line tools of {@code ./run-local}: arguments, environment, durations, files. */
 final class CliSupport {
 
     /** Exit code for bad arguments or an unusable environment (no broker, missing topic). */
     static final int EXIT_SETUP = 2;
 
     private CliSupport() {
-    }
-
-    /** The bridge's topic names, read from the same environment variables the bridge reads. */
-    record Topics(String prompts, String songs, String failures, String deadLetter, String ledger) {
-
-        static Topics fromEnvironment() {
-            return new Topics(
-                    env("BRIDGE_TOPICS_PROMPTS", "song-prompts"),
-                    env("BRIDGE_TOPICS_SONGS", "songs"),
-                    env("BRIDGE_TOPICS_FAILURES", "song-failures"),
-                    env("BRIDGE_TOPICS_DEAD_LETTER", "song-prompts-dlq"),
-                    env("BRIDGE_TOPICS_LEDGER", "whisul-bridge-jobs"));
-        }
     }
 
     static String env(String name, String fallback) {
@@ -106,6 +98,17 @@ final class CliSupport {
             return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (examples: 90s, 3m, 500ms)");
+        }
+    }
+
+    static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

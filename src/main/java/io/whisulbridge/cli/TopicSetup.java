@@ -1,5 +1,6 @@
 package io.whisulbridge.cli;
 
+import io.whisulbridge.config.TopicSet;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
@@ -37,9 +38,8 @@ import java.util.concurrent.TimeUnit;
 public final class TopicSetup {
 
     /** Partitions per topic for a local run: a few consumers' worth of parallelism on prompts, fewer elsewhere. */
-    static final int PROMPT_PARTITIONS = 6;
-    static final int OUTCOME_PARTITIONS = 3;
-    static final int DEAD_LETTER_PARTITIONS = 1;
+    public static final int PROMPT_PARTITIONS = 6;
+    public static final int OUTCOME_PARTITIONS = 3;
 
     private static final String WEEK_MS = "604800000";
     private static final String TWO_WEEKS_MS = "1209600000";
@@ -71,29 +71,26 @@ public final class TopicSetup {
             return;
         }
         String bootstrap = args.get("bootstrap", CliSupport.defaultBootstrap());
-        System.exit(run(bootstrap, wait, replication, args.flag("best-effort"), CliSupport.Topics.fromEnvironment()));
+        System.exit(run(bootstrap, wait, replication, args.flag("best-effort"), TopicSet.fromEnvironment(System.getenv())));
     }
 
-    static Map<String, NewTopic> wanted(CliSupport.Topics topics, Optional<Short> replication) {
+    static Map<String, NewTopic> wanted(TopicSet topics, Optional<Short> replication) {
+        Map<String, String> kept = Map.of("cleanup.policy", "delete", "retention.ms", WEEK_MS);
+        // Outcomes and ledger entries are keyed by request id: a duplicate after a crash compacts away. The bridge
+        // would create the ledger itself on first assignment; creating it here keeps a local run like a managed
+        // cluster.
+        Map<String, String> compacted = Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS);
+        Map<String, Map<String, String>> configs = Map.of(topics.prompts(), kept, topics.songs(), compacted,
+                topics.failures(), compacted, topics.ledger(), compacted,
+                topics.deadLetter(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS));
         Map<String, NewTopic> wanted = new LinkedHashMap<>();
-        wanted.put(topics.prompts(), new NewTopic(topics.prompts(), Optional.of(PROMPT_PARTITIONS), replication)
-                .configs(Map.of("cleanup.policy", "delete", "retention.ms", WEEK_MS)));
-        // Outcomes are keyed by request id: a duplicate after a crash compacts away.
-        wanted.put(topics.songs(), new NewTopic(topics.songs(), Optional.of(OUTCOME_PARTITIONS), replication)
-                .configs(Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS)));
-        wanted.put(topics.failures(), new NewTopic(topics.failures(), Optional.of(OUTCOME_PARTITIONS), replication)
-                .configs(Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS)));
-        wanted.put(topics.deadLetter(), new NewTopic(topics.deadLetter(), Optional.of(DEAD_LETTER_PARTITIONS),
-                replication).configs(Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS)));
-        // The bridge's job ledger: compacted, keyed by request id, partitioned like the prompt topic. The bridge
-        // would create it itself on first assignment; creating it here keeps a local run like a managed cluster.
-        wanted.put(topics.ledger(), new NewTopic(topics.ledger(), Optional.of(PROMPT_PARTITIONS), replication)
-                .configs(Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS)));
+        topics.partitions(PROMPT_PARTITIONS, OUTCOME_PARTITIONS).forEach((name, partitions) -> wanted.put(name,
+                new NewTopic(name, Optional.of(partitions), replication).configs(configs.get(name))));
         return wanted;
     }
 
-    static int run(String bootstrap, Duration wait, Optional<Short> replication, boolean bestEffort,
-            CliSupport.Topics topics) {
+    public static int run(String bootstrap, Duration wait, Optional<Short> replication, boolean bestEffort,
+            TopicSet topics) {
         long deadline = System.nanoTime() + wait.toNanos();
         Map<String, Object> config = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

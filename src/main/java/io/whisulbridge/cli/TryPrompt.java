@@ -1,5 +1,6 @@
 package io.whisulbridge.cli;
 
+import io.whisulbridge.config.TopicSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp ... io.whisulbridge.cli.TryPrompt [--bootstrap=HOST:PORT] [--timeout=3m] [--request-id=ID]
- *                                            [--save-dir=DIR] [--no-download] a prompt in words
+ *                                            [--save-dir=DIR] [--status-url=URL] [--no-download] a prompt in words
  * </pre>
  *
  * The last line of the outcome block is {@code raw outcome: <json>}, the record value as published, for scripts.
@@ -67,41 +68,45 @@ public final class TryPrompt {
     }
 
     public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    /** Runs {@code try} and returns its exit code. */
+    static int run(String[] argv) {
         System.setProperty("java.awt.headless", "true");
         CliSupport.Args args;
         Duration timeout;
         try {
-            args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir"),
+            args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir", "status-url"),
                     List.of("no-download", "help"));
             if (args.flag("help")) {
                 System.out.println("Usage: TryPrompt [--bootstrap=HOST:PORT] [--timeout=3m] [--request-id=ID] "
-                        + "[--save-dir=DIR] [--no-download] a prompt in words");
-                return;
+                        + "[--save-dir=DIR] [--status-url=http://HOST:MANAGEMENT_PORT] [--no-download] "
+                        + "a prompt in words");
+                return 0;
             }
             timeout = CliSupport.duration(args.get("timeout", "3m"));
         } catch (IllegalArgumentException e) {
             System.err.println("try: " + e.getMessage());
-            System.exit(CliSupport.EXIT_SETUP);
-            return;
+            return CliSupport.EXIT_SETUP;
         }
         String prompt = String.join(" ", args.positional).trim();
         if (prompt.isEmpty()) {
             System.err.println("try: give a prompt, e.g. \"melancholic piano in the rain\"");
-            System.exit(CliSupport.EXIT_SETUP);
-            return;
+            return CliSupport.EXIT_SETUP;
         }
         String requestId = args.get("request-id", newRequestId());
         String bootstrap = args.get("bootstrap", CliSupport.defaultBootstrap());
         Path saveDir = args.options.containsKey("save-dir") ? Path.of(args.get("save-dir", ".")) : null;
-        int code;
+        JobProgress progress = new JobProgress(args.get("status-url", null), requestId, System.console() != null,
+                System.out);
         try {
-            code = new TryPrompt().run(bootstrap, CliSupport.Topics.fromEnvironment(), requestId, prompt, timeout,
-                    !args.flag("no-download"), saveDir);
+            return new TryPrompt().run(bootstrap, TopicSet.fromEnvironment(System.getenv()), requestId, prompt,
+                    timeout, progress, !args.flag("no-download"), saveDir);
         } catch (SetupException e) {
             System.err.println("try: " + e.getMessage());
-            code = CliSupport.EXIT_SETUP;
+            return CliSupport.EXIT_SETUP;
         }
-        System.exit(code);
     }
 
     static String newRequestId() {
@@ -114,8 +119,8 @@ public final class TryPrompt {
         return "try-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + hex;
     }
 
-    int run(String bootstrap, CliSupport.Topics topics, String requestId, String prompt, Duration timeout,
-            boolean download, Path saveDir) {
+    int run(String bootstrap, TopicSet topics, String requestId, String prompt, Duration timeout,
+            JobProgress progress, boolean download, Path saveDir) {
         ObjectNode event = JSON.createObjectNode();
         event.put("request_id", requestId);
         event.put("prompt", prompt);
@@ -137,7 +142,7 @@ public final class TryPrompt {
             System.out.println("  " + event);
             System.out.println("Waiting up to " + CliSupport.seconds(timeout) + " for its outcome on "
                     + topics.songs() + " / " + topics.failures() + " ...");
-            outcome = await(consumer, requestId, start, timeout);
+            outcome = await(consumer, requestId, start, timeout, progress);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new SetupException("Kafka at " + bootstrap + ": " + e.getMessage(), e);
         }
@@ -244,22 +249,21 @@ public final class TryPrompt {
     }
 
     private static ConsumerRecord<String, String> await(KafkaConsumer<String, String> consumer, String requestId,
-            long start, Duration timeout) {
+            long start, Duration timeout, JobProgress progress) {
         long deadline = start + timeout.toNanos();
-        long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                if (requestId.equals(record.key())) {
-                    return record;
+        try {
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(1000))) {
+                    if (requestId.equals(record.key())) {
+                        return record;
+                    }
                 }
+                progress.update(Duration.ofNanos(System.nanoTime() - start));
             }
-            if (System.nanoTime() >= nextProgress) {
-                System.out.println("  ... still waiting ("
-                        + CliSupport.seconds(Duration.ofNanos(System.nanoTime() - start)) + ")");
-                nextProgress += TimeUnit.SECONDS.toNanos(15);
-            }
+            return null;
+        } finally {
+            progress.finish();
         }
-        return null;
     }
 
     private static void printSong(JsonNode v) {

@@ -144,20 +144,20 @@ public interface BridgeConfig {
     }
 
     interface Topics {
-        @WithDefault("song-prompts")
+        @WithDefault(TopicSet.PROMPTS)
         String prompts();
 
-        @WithDefault("songs")
+        @WithDefault(TopicSet.SONGS)
         String songs();
 
-        @WithDefault("song-failures")
+        @WithDefault(TopicSet.FAILURES)
         String failures();
 
         @WithName("dead-letter")
-        @WithDefault("song-prompts-dlq")
+        @WithDefault(TopicSet.DEAD_LETTER)
         String deadLetter();
 
-        @WithDefault("whisul-bridge-jobs")
+        @WithDefault(TopicSet.LEDGER)
         String ledger();
     }
 }

@@ -1,6 +1,7 @@
 package io.whisulbridge.bench;
 
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
+import io.whisulbridge.config.TopicSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -414,6 +415,7 @@ public final class Bench {
     private final class Scenario {
         final String name;
         final String prefix;
+        final TopicSet topics;
         final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
         final AtomicLong published = new AtomicLong();
         final List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -427,12 +429,8 @@ public final class Bench {
         Scenario(String name) throws Exception {
             this.name = name;
             this.prefix = name + "-" + Long.toString(System.nanoTime() % 100000, 36);
-            broker.createTopics(Map.of(topic("song-prompts"), 6, topic("whisul-bridge-jobs"), 6,
-                    topic("songs"), 3, topic("song-failures"), 3, topic("song-prompts-dlq"), 1));
-        }
-
-        String topic(String base) {
-            return prefix + "-" + base;
+            this.topics = TopicSet.DEFAULT.prefixed(prefix + "-");
+            broker.createTopics(topics.partitions(6, 3));
         }
 
         BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl) throws Exception {
@@ -447,11 +445,7 @@ public final class Bench {
             env.put("WHISUL_API_KEY", emulator.apiKey());
             env.put("WHISUL_MAX_REQUESTS_PER_SECOND", "100000");
             env.put("WHISUL_JOB_MAX_WAIT", "10m");
-            env.put("BRIDGE_TOPICS_PROMPTS", topic("song-prompts"));
-            env.put("BRIDGE_TOPICS_LEDGER", topic("whisul-bridge-jobs"));
-            env.put("BRIDGE_TOPICS_SONGS", topic("songs"));
-            env.put("BRIDGE_TOPICS_FAILURES", topic("song-failures"));
-            env.put("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq"));
+            env.putAll(topics.environment());
             env.put("BRIDGE_CONSUMER_GROUP", prefix);
             env.put("BRIDGE_SHUTDOWN_TIMEOUT", "20s");
             env.put("WHISUL_REQUEST_TIMEOUT", "5s");
@@ -479,7 +473,7 @@ public final class Bench {
         BenchProcess startNaive(long pollMs, String baseUrl) throws Exception {
             naiveStats = o.workDir().resolve("logs").resolve(prefix + ".stats");
             return BenchProcess.naive(prefix, o.workDir().resolve("logs"), "512m", List.of(broker.bootstrapServers(),
-                    topic("song-prompts"), topic("songs"), topic("song-failures"), prefix, baseUrl, emulator.apiKey(),
+                    topics.prompts(), topics.songs(), topics.failures(), prefix, baseUrl, emulator.apiKey(),
                     String.valueOf(pollMs), "200", naiveStats.toString()));
         }
 
@@ -505,7 +499,7 @@ public final class Bench {
             KafkaProducer<String, String> p = producer();
             for (int i = 0; i < count; i++) {
                 String id = requestId(published.getAndIncrement());
-                p.send(new ProducerRecord<>(topic("song-prompts"), id,
+                p.send(new ProducerRecord<>(topics.prompts(), id,
                         "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
             }
             p.flush();
@@ -519,9 +513,9 @@ public final class Bench {
                         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
                     List<TopicPartition> parts = new ArrayList<>();
-                    for (String base : List.of("songs", "song-failures")) {
+                    for (String topic : topics.outcomes()) {
                         for (int i = 0; i < 3; i++) {
-                            parts.add(new TopicPartition(topic(base), i));
+                            parts.add(new TopicPartition(topic, i));
                         }
                     }
                     c.assign(parts);
@@ -529,7 +523,7 @@ public final class Bench {
                     while (!stop.get()) {
                         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
                             long now = System.currentTimeMillis();
-                            boolean failed = r.topic().endsWith("song-failures");
+                            boolean failed = r.topic().equals(topics.failures());
                             JsonNode v = JSON.readTree(r.value());
                             long fin = failed ? 0 : finishedAt(v.path("finished_at").asText(""));
                             outcomes.putIfAbsent(r.key(), new Outcome(v.path("job_id").asText(null), now, fin, failed));

@@ -1,6 +1,6 @@
 package io.whisulbridge.bench;
 
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
 import io.whisulbridge.support.ReadinessWait;
 
 import java.io.IOException;

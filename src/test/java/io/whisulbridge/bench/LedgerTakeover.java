@@ -1,7 +1,7 @@
 package io.whisulbridge.bench;
 
 import io.whisulbridge.emulator.WhisulEmulator;
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

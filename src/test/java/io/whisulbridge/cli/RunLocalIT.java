@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Black-box check of the local run path ({@code ./run-local}, docs/local-run.md), so that it cannot rot: on free
+ * Black-box check of the local run path ({@code ./run-local}, {@link LocalRun}, docs/local-run.md), so that it cannot rot: on free
  * ports and its own data folder (target/run-local-it), it starts the script as a developer would, waits for
  * "ready", runs {@code ./run-local try}, downloads the song and the cover and checks them, stops the script with
  * SIGINT (Ctrl-C), and checks that every process the script started is gone and every port is free. Then it starts
@@ -100,6 +100,8 @@ class RunLocalIT {
         assertThat(song.path("duration_seconds").asInt()).isPositive();
         assertThat(song.path("tags").size()).isPositive();
         assertThat(tried.output()).contains("OK: a SongResult");
+        assertThat(tried.output()).as("progress from the bridge's status API while waiting")
+                .containsPattern("waited \\d+:\\d\\d   (submitting|polling), \\d+ polls?");
         assertValidWav(download(song.path("song_url").asText()), song.path("duration_seconds").asInt());
         assertValidPng(download(song.path("image_url").asText()));
 
@@ -110,10 +112,13 @@ class RunLocalIT {
         first.interrupt();
         assertStoppedCleanly(first, started, ports);
 
-        // ---- second run on the same data folder: starts cleanly (fresh broker), then Ctrl-C again
-        Run second = start(root, env, runDir.resolve("run-local-2.out"));
+        // ---- second run on the same data folder, without the bridge (as the image check runs it): starts cleanly
+        // (fresh broker), then Ctrl-C again
+        Run second = start(root, env, runDir.resolve("run-local-2.out"), "--only=kafka,emulator");
         Duration secondReady = second.awaitReady(READY);
-        assertThat(second.output()).contains("topic song-prompts: 6 partitions, created");
+        assertThat(second.output()).contains("topic song-prompts: 6 partitions, created")
+                .doesNotContain("starting the bridge");
+        assertThat(listening(ports.management())).as("no bridge with --only").isFalse();
         List<ProcessHandle> startedAgain = second.process.descendants().collect(Collectors.toList());
         second.interrupt();
         assertStoppedCleanly(second, startedAgain, ports);
@@ -149,8 +154,10 @@ class RunLocalIT {
         return env;
     }
 
-    private Run start(Path root, Map<String, String> env, Path log) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder("./run-local").directory(root.toFile()).redirectErrorStream(true);
+    private Run start(Path root, Map<String, String> env, Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("./run-local"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(env);
         Run run = new Run(builder.start(), log);

@@ -1,5 +1,6 @@
 package io.whisulbridge.client;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -73,7 +74,7 @@ class RequestBudgetIT {
             warmUp(topics);
             int from = whisul.requests().size();
             topics.publishPrompts(ids.stream()
-                    .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "budget " + id)))
+                    .map(id -> new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, "budget " + id)))
                     .toList());
 
             await().atMost(Duration.ofSeconds(20)).until(() -> whisul.requests().size() - from >= 60);
@@ -121,7 +122,7 @@ class RequestBudgetIT {
         String warm = UUID.randomUUID().toString();
         List<String> ids = IntStream.range(0, 5).mapToObj(i -> warm + "-" + i).toList();
         topics.publishPrompts(ids.stream()
-                .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "warm-up " + id)))
+                .map(id -> new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, "warm-up " + id)))
                 .toList());
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 topics.outcomesWhere(outcome -> outcome.key().startsWith(warm)).size() == ids.size());

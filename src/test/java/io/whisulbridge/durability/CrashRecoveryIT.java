@@ -1,6 +1,6 @@
 package io.whisulbridge.durability;
 
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
 
 import io.whisulbridge.emulator.WhisulEmulator;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,7 @@
 package io.whisulbridge.durability;
 
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
+import io.whisulbridge.config.TopicSet;
 
 import io.whisulbridge.emulator.WhisulEmulator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,6 +19,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
+import io.whisulbridge.config.TopicSet;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +41,7 @@ final class Scenario {
     private final BrokerProcess broker;
     private final WhisulEmulator whisul;
     private final Path logDir;
+    private final TopicSet topics;
 
     /** Where the topics' partitions live: anywhere, or every one on node 1 but the ledger's, led by node 2. */
     enum Placement { ANY, LEDGER_ON_NODE_2 }
@@ -51,21 +55,15 @@ final class Scenario {
         this.broker = broker;
         this.whisul = whisul;
         this.logDir = logDir;
-        Map<String, Integer> others = Map.of(topic("song-prompts"), PROMPT_PARTITIONS, topic("songs"), 3,
-                topic("song-failures"), 3, topic("song-prompts-dlq"), 1);
-        Map<String, Integer> ledger = Map.of(topic("whisul-bridge-jobs"), PROMPT_PARTITIONS);
+        this.topics = TopicSet.DEFAULT.prefixed(name + "-");
+        Map<String, Integer> all = topics.partitions(PROMPT_PARTITIONS, 3);
         if (placement == Placement.ANY) {
-            Map<String, Integer> all = new HashMap<>(others);
-            all.putAll(ledger);
             broker.createTopics(all);
         } else {
+            Map<String, Integer> others = new HashMap<>(all);
+            broker.createTopicsOn(2, Map.of(topics.ledger(), others.remove(topics.ledger())));
             broker.createTopicsOn(1, others);
-            broker.createTopicsOn(2, ledger);
         }
-    }
-
-    String topic(String base) {
-        return name + "-" + base;
     }
 
     BridgeProcess startBridge(String instance) throws Exception {
@@ -83,14 +81,10 @@ final class Scenario {
                 Map.entry("WHISUL_POLL_MAX_INTERVAL", "2s"),
                 Map.entry("WHISUL_JOB_MAX_WAIT", "3m"),
                 Map.entry("WHISUL_MAX_REQUESTS_PER_SECOND", "2000"),
-                Map.entry("BRIDGE_TOPICS_PROMPTS", topic("song-prompts")),
-                Map.entry("BRIDGE_TOPICS_LEDGER", topic("whisul-bridge-jobs")),
-                Map.entry("BRIDGE_TOPICS_SONGS", topic("songs")),
-                Map.entry("BRIDGE_TOPICS_FAILURES", topic("song-failures")),
-                Map.entry("BRIDGE_TOPICS_DEAD_LETTER", topic("song-prompts-dlq")),
                 Map.entry("BRIDGE_CONSUMER_GROUP", name),
                 Map.entry("WHISUL_REQUEST_TIMEOUT", "5s"),
                 Map.entry("BRIDGE_SHUTDOWN_TIMEOUT", "20s")));
+        env.putAll(topics.environment());
         env.putAll(envOverrides);
         // a killed instance's partitions move after its session expires; the default 45 s only slows the test
         List<String> jvm = new ArrayList<>(List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
@@ -110,7 +104,7 @@ final class Scenario {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.ACKS_CONFIG, "all"))) {
             for (String id : requestIds) {
-                producer.send(new ProducerRecord<>(topic("song-prompts"), id,
+                producer.send(new ProducerRecord<>(topics.prompts(), id,
                         "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
             }
             producer.flush();
@@ -126,7 +120,7 @@ final class Scenario {
                 ProducerConfig.ACKS_CONFIG, "all"))) {
             RecordHeaders recordHeaders = new RecordHeaders();
             headers.forEach((name, text) -> recordHeaders.add(name, text.getBytes(StandardCharsets.UTF_8)));
-            producer.send(new ProducerRecord<>(topic("song-prompts"), partition,
+            producer.send(new ProducerRecord<>(topics.prompts(), partition,
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, recordHeaders));
             producer.flush();
         }
@@ -160,12 +154,12 @@ final class Scenario {
 
     /** Every record on {@code songs} and {@code song-failures}, from the start, in partition order. */
     List<TopicRecord> outcomeRecords() {
-        return records(List.of(topic("songs"), topic("song-failures")));
+        return records(topics.outcomes());
     }
 
     /** Every record on the dead-letter topic, from the start. */
     List<TopicRecord> deadLetters() {
-        return records(List.of(topic("song-prompts-dlq")));
+        return records(List.of(topics.deadLetter()));
     }
 
     private List<TopicRecord> records(List<String> topics) {

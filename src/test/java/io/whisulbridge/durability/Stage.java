@@ -2,7 +2,7 @@ package io.whisulbridge.durability;
 
 import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.WhisulEmulator;
-import io.whisulbridge.support.BrokerProcess;
+import io.whisulbridge.cli.BrokerProcess;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -50,7 +51,7 @@ class BackpressureIT {
 
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompts(ids.stream()
-                    .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "limited " + id)))
+                    .map(id -> new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, "limited " + id)))
                     .toList());
 
             await().atMost(Duration.ofSeconds(90)).until(() ->

@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
@@ -45,7 +46,7 @@ class ConcurrencyIT {
 
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompts(ids.stream()
-                    .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "concurrent " + id)))
+                    .map(id -> new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, "concurrent " + id)))
                     .toList());
 
             await().atMost(Duration.ofSeconds(60)).until(() ->

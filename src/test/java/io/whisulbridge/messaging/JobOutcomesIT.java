@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
@@ -35,7 +36,7 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         String id = uniqueId();
         String text = "lofi rain " + id;
         whisul.script(text, Script.defaults().durationAs("187"));
-        var record = new ProducerRecord<>(KafkaBrokerResource.PROMPTS, "some-key",
+        var record = new ProducerRecord<>(TopicSet.PROMPTS, "some-key",
                 new JsonObject().put("request_id", id).put("prompt", "  " + text + "  ")
                         .put("metadata", new JsonObject().put("user", 42).put("tags", new JsonArray().add("x")))
                         .put("unknown_field", true).encode());
@@ -204,9 +205,9 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         String text = "twice " + id;
         whisul.script(text, Script.defaults().runsFor(Duration.ofSeconds(1)));
         topics.publishPrompts(List.of(
-                new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, text)),
-                new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, text)),
-                new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, text))));
+                new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, text)),
+                new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, text)),
+                new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, text))));
 
         topics.awaitOutcome(id);
         sleep(Duration.ofSeconds(1));

@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.whisulbridge.config.TopicSet;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.whisulbridge.domain.PromptEvent;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The prompt-topic rules of docs/events.md, with max-prompt-length 20 and max-metadata-bytes 64. */
 class PromptParserTest {
 
-    private static final String TOPIC = "song-prompts";
+    private static final String TOPIC = TopicSet.PROMPTS;
     private static final int PARTITION = 3;
     private static final long OFFSET = 1234;
     private static final String FALLBACK_ID = "song-prompts-3-1234";

@@ -1,5 +1,6 @@
 package io.whisulbridge.messaging;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
@@ -105,7 +106,7 @@ class PromptValidationIT extends FollowsOutcomeTopics {
         ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter(value);
         assertThat(dead.key()).isEqualTo(key.getBytes(StandardCharsets.UTF_8));
         assertThat(header(dead, "dead-letter-reason")).contains("not JSON");
-        assertThat(header(dead, "dead-letter-topic")).isEqualTo(KafkaBrokerResource.PROMPTS);
+        assertThat(header(dead, "dead-letter-topic")).isEqualTo(TopicSet.PROMPTS);
         assertThat(header(dead, "dead-letter-partition")).matches("[0-2]");
         assertThat(header(dead, "dead-letter-offset")).matches("\\d+");
         Outcome failure = topics.awaitOutcome(key);

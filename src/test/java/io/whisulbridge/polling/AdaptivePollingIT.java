@@ -1,5 +1,6 @@
 package io.whisulbridge.polling;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -57,7 +58,7 @@ class AdaptivePollingIT {
 
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompts(teachers.stream()
-                    .map(id -> new ProducerRecord<>(KafkaBrokerResource.PROMPTS, id, prompt(id, "adaptive " + id)))
+                    .map(id -> new ProducerRecord<>(TopicSet.PROMPTS, id, prompt(id, "adaptive " + id)))
                     .toList());
             teachers.forEach(id -> assertThat(topics.awaitOutcome(id).isSong()).isTrue());
 

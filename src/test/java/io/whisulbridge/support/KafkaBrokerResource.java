@@ -1,5 +1,6 @@
 package io.whisulbridge.support;
 
+import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
@@ -9,19 +10,13 @@ import java.util.Map;
 /** Starts a {@link KafkaBroker} with the service's topics and injects a {@link KafkaCompanion} into tests. */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
 
-    public static final String PROMPTS = "song-prompts";
-    public static final String SONGS = "songs";
-    public static final String FAILURES = "song-failures";
-    public static final String DEAD_LETTERS = "song-prompts-dlq";
-    public static final String LEDGER = "whisul-bridge-jobs";
-
     private KafkaBroker broker;
     private KafkaCompanion companion;
 
     @Override
     public Map<String, String> start() {
         broker = KafkaBroker.start();
-        broker.createTopics(Map.of(PROMPTS, 3, SONGS, 1, FAILURES, 1, DEAD_LETTERS, 1, LEDGER, 3));
+        broker.createTopics(TopicSet.DEFAULT.partitions(3, 1));
         companion = new KafkaCompanion(broker.bootstrapServers());
         return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
     }

@@ -1,5 +1,6 @@
 package io.whisulbridge.support;
 
+import io.whisulbridge.config.TopicSet;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonObject;
@@ -31,10 +32,10 @@ public final class OutcomeTopics implements AutoCloseable {
 
     public OutcomeTopics(KafkaCompanion kafka) {
         this.kafka = kafka;
-        this.songs = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.SONGS, 0), 0L));
-        this.failures = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.FAILURES, 0), 0L));
+        this.songs = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(TopicSet.SONGS, 0), 0L));
+        this.failures = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(TopicSet.FAILURES, 0), 0L));
         this.deadLetters = kafka.consume(byte[].class, byte[].class)
-                .fromOffsets(Map.of(new TopicPartition(KafkaBrokerResource.DEAD_LETTERS, 0), 0L));
+                .fromOffsets(Map.of(new TopicPartition(TopicSet.DEAD_LETTER, 0), 0L));
     }
 
     @Override
@@ -45,7 +46,7 @@ public final class OutcomeTopics implements AutoCloseable {
     }
 
     public void publishPrompt(String key, String value) {
-        kafka.produceStrings().fromRecords(new ProducerRecord<>(KafkaBrokerResource.PROMPTS, key, value)).awaitCompletion();
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value)).awaitCompletion();
     }
 
     public void publishPrompts(List<ProducerRecord<String, String>> records) {
@@ -54,7 +55,7 @@ public final class OutcomeTopics implements AutoCloseable {
 
     public void publishRaw(byte[] key, byte[] value) {
         kafka.produce(byte[].class, byte[].class)
-                .fromRecords(new ProducerRecord<>(KafkaBrokerResource.PROMPTS, key, value)).awaitCompletion();
+                .fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value)).awaitCompletion();
     }
 
     public static String prompt(String requestId, String prompt) {
@@ -96,7 +97,7 @@ public final class OutcomeTopics implements AutoCloseable {
         }
 
         public boolean isSong() {
-            return KafkaBrokerResource.SONGS.equals(topic);
+            return TopicSet.SONGS.equals(topic);
         }
 
         public String reason() {

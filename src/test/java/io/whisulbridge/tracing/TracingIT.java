@@ -1,5 +1,6 @@
 package io.whisulbridge.tracing;
 
+import io.whisulbridge.config.TopicSet;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -49,7 +50,7 @@ class TracingIT {
 
     @Test
     void traceparentInGivesTheSameTraceThroughSubmitAndPollsIntoTheOutcome() {
-        var record = new ProducerRecord<>(KafkaBrokerResource.PROMPTS, "traced-1", prompt("traced-1", "traced song"));
+        var record = new ProducerRecord<>(TopicSet.PROMPTS, "traced-1", prompt("traced-1", "traced song"));
         record.headers().add("traceparent", ("00-" + TRACE_ID + "-" + PARENT_SPAN + "-01").getBytes(StandardCharsets.UTF_8));
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompts(List.of(record));
