@@ -128,6 +128,8 @@ public interface BridgeConfig {
 
         Ledger ledger();
 
+        CloudEvents cloudEvents();
+
         /** Upper bound of the graceful shutdown: stop intake, let submits under way land in the ledger, exit. */
         @WithDefault("30s")
         Duration shutdownTimeout();
@@ -141,6 +143,15 @@ public interface BridgeConfig {
         /** How long the ledger topic keeps entries when the service creates it; jobs end long before. */
         @WithDefault("168h")
         Duration retention();
+    }
+
+    interface CloudEvents {
+        /** CloudEvents binary-mode headers on every outcome; the record value is the same either way. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The events' {@code ce_source}; unset means {@code urn:whisul-bridge:<consumer group>}. */
+        Optional<String> source();
     }
 
     interface Topics {

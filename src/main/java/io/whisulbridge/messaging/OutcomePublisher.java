@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
  * Puts outcomes on {@code songs} / {@code song-failures}, keyed by request id. An outcome is serialised once, when it
@@ -35,6 +36,8 @@ public class OutcomePublisher {
     private final ObjectMapper json;
     private final Duration retryBackoff;
     private final BridgeMetrics metrics;
+    /** ce_source of the outcomes' CloudEvents envelope; null when the envelope is switched off. */
+    private final String cloudEventSource;
 
     public OutcomePublisher(FencedWriter writer, ObjectMapper json, BridgeConfig config, BridgeMetrics metrics) {
         this.writer = writer;
@@ -43,6 +46,9 @@ public class OutcomePublisher {
         this.json = json;
         this.retryBackoff = config.bridge().publishRetryBackoff();
         this.metrics = metrics;
+        BridgeConfig.CloudEvents cloudEvents = config.bridge().cloudEvents();
+        this.cloudEventSource = !cloudEvents.enabled() ? null
+                : cloudEvents.source().orElse(OutcomeCloudEvent.defaultSource(config.bridge().consumerGroup()));
     }
 
     /** The outcome as it will be published, whenever and however often that happens. */
@@ -50,7 +56,7 @@ public class OutcomePublisher {
         Object value = outcome instanceof Outcome.Song song ? song.result() : ((Outcome.Failure) outcome).failure();
         try {
             return new Job.RecordedOutcome(outcome.name(), outcome instanceof Outcome.Song,
-                    json.writeValueAsString(value), traceparent, Instant.now());
+                    json.writeValueAsString(value), traceparent, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the outcome of request " + outcome.requestId(), e);
         }
@@ -73,6 +79,9 @@ public class OutcomePublisher {
         RecordHeaders headers = new RecordHeaders();
         if (outcome.traceparent() != null) {
             headers.add("traceparent", outcome.traceparent().getBytes(StandardCharsets.UTF_8));
+        }
+        if (cloudEventSource != null) {
+            OutcomeCloudEvent.addTo(headers, cloudEventSource, requestId, outcome);
         }
         return writer.write(partition, outcome.song() ? songs : failures, null, requestId, outcome.value(), headers)
                 .invoke(() -> metrics.outcomePublished(outcome.name()))

@@ -33,19 +33,37 @@ public final class PromptParser {
         return candidate != null && REQUEST_ID.matcher(candidate).matches();
     }
 
+    /** A prompt without CloudEvents headers. */
     public ParsedPrompt parse(byte[] key, byte[] value, String topic, int partition, long offset, String traceparent) {
+        return parse(key, value, topic, partition, offset, traceparent, CloudEventHeaders.NONE);
+    }
+
+    /**
+     * A prompt, possibly as a CloudEvent: in binary mode the value is the prompt event and the envelope is in the
+     * headers; in structured mode ({@code application/cloudevents+json}) the value is the envelope and its
+     * {@code data} the prompt event. The request id is the prompt's {@code request_id}, else the event's {@code id}
+     * if it is a valid request id, else the record key if it is one, else {@code <topic>-<partition>-<offset>}.
+     */
+    public ParsedPrompt parse(byte[] key, byte[] value, String topic, int partition, long offset, String traceparent,
+            CloudEventHeaders cloudEvent) {
         String keyId = strictUtf8(key);
         if (!isValidRequestId(keyId)) {
             keyId = null;
         }
         JsonNode root;
+        String eventId = cloudEvent.binaryId();
         try {
             root = readObject(value);
+            if (cloudEvent.structured()) {
+                eventId = envelopeId(root);
+                root = root.get("data");
+            }
         } catch (UnreadableException unreadable) {
             return new ParsedPrompt.Unreadable(unreadable.getMessage(), keyId, traceparent);
         }
         List<String> errors = new ArrayList<>();
-        String fallbackId = keyId != null ? keyId : topic + "-" + partition + "-" + offset;
+        String fallbackId = isValidRequestId(eventId) ? eventId
+                : keyId != null ? keyId : topic + "-" + partition + "-" + offset;
         String requestId = requestId(root.get("request_id"), fallbackId, errors);
         String prompt = prompt(root.get("prompt"), errors);
         JsonNode metadata = metadata(root.get("metadata"), errors);
@@ -73,6 +91,29 @@ public final class PromptParser {
             throw new UnreadableException("value is JSON but not an object (" + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()) + ")");
         }
         return root;
+    }
+
+    /**
+     * The envelope of a structured CloudEvent: the four required attributes as non-empty strings, and a JSON object
+     * as {@code data} (the prompt event). Anything else is a record this service cannot read.
+     */
+    private static String envelopeId(JsonNode envelope) throws UnreadableException {
+        for (String attribute : List.of("specversion", "id", "source", "type")) {
+            JsonNode node = envelope.get(attribute);
+            if (node == null || !node.isTextual() || node.asText().isEmpty()) {
+                throw new UnreadableException("structured CloudEvent without a string '" + attribute + "'");
+            }
+        }
+        if (!envelope.path("specversion").asText().startsWith("1.")) {
+            throw new UnreadableException("structured CloudEvent of unsupported specversion "
+                    + abbreviate(envelope.path("specversion").asText()));
+        }
+        JsonNode data = envelope.get("data");
+        if (data == null || !data.isObject()) {
+            throw new UnreadableException("structured CloudEvent whose 'data' is not a JSON object (was "
+                    + (data == null ? "absent" : data.getNodeType().name().toLowerCase()) + ")");
+        }
+        return envelope.path("id").asText();
     }
 
     private static String requestId(JsonNode node, String fallback, List<String> errors) {

@@ -365,7 +365,7 @@ public class PromptPipeline {
     private ParsedPrompt parse(Message<byte[]> record) {
         IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
         return parser.parse((byte[]) kafka.getKey(), record.getPayload(), kafka.getTopic(), kafka.getPartition(),
-                kafka.getOffset(), header(kafka, "traceparent"));
+                kafka.getOffset(), header(kafka, "traceparent"), CloudEventHeaders.of(name -> header(kafka, name)));
     }
 
     private Uni<Void> deadLetter(Message<byte[]> record, ParsedPrompt.Unreadable unreadable) {

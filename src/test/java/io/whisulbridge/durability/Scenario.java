@@ -66,6 +66,10 @@ final class Scenario {
         }
     }
 
+    TopicSet topics() {
+        return topics;
+    }
+
     BridgeProcess startBridge(String instance) throws Exception {
         return startBridge(instance, Map.of(), List.of());
     }

@@ -64,6 +64,57 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     }
 
     @Test
+    void aSongResultCarriesItsCloudEventsEnvelopeInBinaryMode() {
+        String id = uniqueId();
+        whisul.script("envelope " + id, Script.defaults());
+        topics.publishPrompt(null, prompt(id, "envelope " + id));
+
+        Outcome outcome = topics.awaitOutcome(id);
+
+        var event = outcome.cloudEvent();
+        assertThat(event).as("SmallRye reads the record as a binary-mode CloudEvent").isNotNull();
+        assertThat(event.getSpecVersion()).isEqualTo("1.0");
+        assertThat(event.getId()).isEqualTo(id + ":completed");
+        assertThat(event.getType()).isEqualTo("io.whisulbridge.song.completed.v1");
+        assertThat(event.getSource()).hasToString("urn:whisul-bridge:whisul-bridge");
+        assertThat(event.getSubject()).contains(id);
+        assertThat(event.getDataContentType()).contains("application/json");
+        assertThat(event.getTimeStamp()).as("the decision time").isPresent();
+        assertThat(event.getTimeStamp().get().toInstant()).isBeforeOrEqualTo(Instant.now());
+        assertThat(outcome.value().getString("request_id")).as("the value is the SongResult, unwrapped").isEqualTo(id);
+    }
+
+    @Test
+    void aStructuredCloudEventPromptBecomesASongUnderItsEventId() {
+        String id = uniqueId();
+        whisul.script("structured " + id, Script.defaults());
+        var record = new ProducerRecord<>(TopicSet.PROMPTS, "other-key", new JsonObject().put("specversion", "1.0")
+                .put("id", id).put("source", "/upstream").put("type", "com.example.prompt")
+                .put("data", new JsonObject().put("prompt", "structured " + id)).encode());
+        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        topics.publishPrompts(List.of(record));
+
+        Outcome outcome = topics.awaitOutcome(id);
+
+        assertThat(outcome.isSong()).isTrue();
+        assertThat(outcome.value().getString("prompt")).isEqualTo("structured " + id);
+    }
+
+    @Test
+    void aBinaryCloudEventPromptKeepsTheRequestIdOfItsData() {
+        String id = uniqueId();
+        whisul.script("binary " + id, Script.defaults());
+        var record = new ProducerRecord<>(TopicSet.PROMPTS, "other-key", prompt(id, "binary " + id));
+        record.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8))
+                .add("ce_id", ("event-of-" + id).getBytes(StandardCharsets.UTF_8))
+                .add("ce_source", "/upstream".getBytes(StandardCharsets.UTF_8))
+                .add("ce_type", "com.example.prompt".getBytes(StandardCharsets.UTF_8));
+        topics.publishPrompts(List.of(record));
+
+        assertThat(topics.awaitOutcome(id).isSong()).isTrue();
+    }
+
+    @Test
     void durationAsMinutesAndSecondsIsPublishedAsSeconds() {
         String id = uniqueId();
         whisul.script("clock " + id, Script.defaults().durationAs("\"3:07\""));
@@ -86,6 +137,8 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         assertThat(outcome.value().getString("prompt")).isEqualTo("fails " + id);
         assertThat(outcome.value().getInteger("attempts")).isEqualTo(3);
         assertThat(Instant.parse(outcome.value().getString("failed_at"))).isBeforeOrEqualTo(Instant.now());
+        assertThat(outcome.cloudEvent().getId()).isEqualTo(id + ":failed");
+        assertThat(outcome.cloudEvent().getType()).isEqualTo("io.whisulbridge.song.failed.v1");
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.whisulbridge.support;
 
 import io.whisulbridge.config.TopicSet;
+import io.smallrye.reactive.messaging.kafka.IncomingKafkaCloudEventMetadata;
+import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.vertx.core.json.JsonObject;
@@ -87,13 +89,20 @@ public final class OutcomeTopics implements AutoCloseable {
         return outcomes(requestId).stream().findFirst();
     }
 
-    /** An outcome record as published: topic, key, JSON value and the traceparent header if any. */
-    public record Outcome(String topic, String key, JsonObject value, String traceparent) {
+    /**
+     * An outcome record as published: topic, key, JSON value, the traceparent header if any, and its CloudEvents
+     * envelope as SmallRye's own reader parses it (null when the record carries none).
+     */
+    public record Outcome(String topic, String key, JsonObject value, String traceparent,
+            IncomingKafkaCloudEventMetadata<String, String> cloudEvent) {
 
         static Outcome of(ConsumerRecord<String, String> record) {
             var header = record.headers().lastHeader("traceparent");
+            boolean binary = KafkaCloudEventHelper.getCloudEventMode(record.headers())
+                    == KafkaCloudEventHelper.CloudEventMode.BINARY;
             return new Outcome(record.topic(), record.key(), new JsonObject(record.value()),
-                    header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+                    header == null ? null : new String(header.value(), StandardCharsets.UTF_8),
+                    binary ? KafkaCloudEventHelper.createFromBinaryCloudEvent(record) : null);
         }
 
         public boolean isSong() {
