@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LocalRunSettingsTest {
 
-    private static final Path ROOT = Path.of("/work/project");
+    private static final Path ROOT = Path.of("/home/dev/whisul-bridge");
 
     @Test
     void anEmptyEnvironmentStartsEverythingOnTheDocumentedPorts() {
