@@ -522,9 +522,7 @@ final class EmulatorServer extends AbstractVerticle {
         }
         EmulatorSettings.Builder b = settings.toBuilder();
         try {
-            Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> f = fields.next();
+            for (Map.Entry<String, JsonNode> f : root.properties()) {
                 b.set(f.getKey(), textOf(f.getValue()));
             }
             update(b.build());

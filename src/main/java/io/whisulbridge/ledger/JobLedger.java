@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -180,7 +181,7 @@ public class JobLedger {
 
     public void closeCheckpoints() {
         if (checkpoints != null) {
-            checkpoints.close(CLIENT_CALL_TIMEOUT);
+            checkpoints.close(CloseOptions.timeout(CLIENT_CALL_TIMEOUT));
         }
     }
 
