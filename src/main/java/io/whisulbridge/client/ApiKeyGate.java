@@ -3,13 +3,13 @@ package io.whisulbridge.client;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
+import io.whisulbridge.concurrent.WaitQueue;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,7 +25,7 @@ public class ApiKeyGate {
     private final WhisulClient whisul;
     private final Vertx vertx;
     private final Duration recheckInterval;
-    private final List<UniEmitter<? super Void>> waiting = new ArrayList<>();
+    private final WaitQueue<Void> waiting = new WaitQueue<>(this);
     private Instant rejectedSince;
     private int rejectedStatus;
 
@@ -49,18 +49,13 @@ public class ApiKeyGate {
         return Uni.createFrom().emitter(emitter -> {
             synchronized (this) {
                 if (rejectedSince != null) {
-                    waiting.add(emitter);
-                    // a job handed over during the outage must not stay referenced until the key works again
-                    emitter.onTermination(() -> forget(emitter));
+                    // a job handed over during the outage leaves the queue: not referenced until the key works again
+                    waiting.addLast(emitter);
                     return;
                 }
             }
             emitter.complete(null);
         });
-    }
-
-    private synchronized void forget(UniEmitter<? super Void> emitter) {
-        waiting.remove(emitter);
     }
 
     public void rejected(int status) {
@@ -100,8 +95,7 @@ public class ApiKeyGate {
         List<UniEmitter<? super Void>> released;
         synchronized (this) {
             rejectedSince = null;
-            released = new ArrayList<>(waiting);
-            waiting.clear();
+            released = waiting.pollAll();
         }
         LOG.infof("Whisul accepts the API key again; resuming %d waiting job(s) and taking new prompts.", released.size());
         released.forEach(emitter -> emitter.complete(null));

@@ -4,6 +4,7 @@ import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
+import io.whisulbridge.concurrent.WaitQueue;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.metrics.BridgeMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,9 +12,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.function.LongSupplier;
 
@@ -54,7 +53,7 @@ public class RequestBudget {
     private final LongSupplier clock;
     private final Timers timers;
     private final BridgeMetrics metrics;
-    private final Deque<Waiter> waiting = new ArrayDeque<>();
+    private final WaitQueue<Permit> waiting = new WaitQueue<>(this);
     private boolean timerArmed;
 
     @Inject
@@ -77,28 +76,28 @@ public class RequestBudget {
 
     /** Completes when the call may go out; fails with {@link QueueFull} only if the wait queue is full. */
     public Uni<Permit> acquire() {
-        return Uni.createFrom().emitter(emitter -> {
-            long now = clock.getAsLong();
-            Waiter waiter = new Waiter(emitter, now);
-            boolean granted = false;
-            boolean full = false;
-            synchronized (this) {
-                if (waiting.isEmpty() && rate.tryTake(now)) {
-                    granted = true;
-                } else if (waiting.size() >= maxWaiting) {
-                    full = true;
-                } else {
-                    waiting.addLast(waiter);
-                    armTimer(now);
-                }
-            }
-            if (granted) {
-                waiter.grant(now);
-            } else if (full) {
-                emitter.fail(new QueueFull(maxWaiting));
-            } else {
-                emitter.onTermination(() -> forget(waiter));
-            }
+        return Uni.createFrom().deferred(() -> {
+            long since = clock.getAsLong();
+            return Uni.createFrom().<Permit>emitter(emitter -> {
+                        boolean granted = false;
+                        boolean full = false;
+                        synchronized (this) {
+                            if (waiting.isEmpty() && rate.tryTake(since)) {
+                                granted = true;
+                            } else if (waiting.size() >= maxWaiting) {
+                                full = true;
+                            } else {
+                                waiting.addLast(emitter);
+                                armTimer(since);
+                            }
+                        }
+                        if (granted) {
+                            emitter.complete(new Permit(since));
+                        } else if (full) {
+                            emitter.fail(new QueueFull(maxWaiting));
+                        }
+                    })
+                    .invoke(permit -> metrics.budgetWaited(Duration.ofNanos(permit.grantedAt() - since)));
         });
     }
 
@@ -136,40 +135,18 @@ public class RequestBudget {
     }
 
     private void release() {
-        List<Waiter> released = new ArrayList<>();
+        List<UniEmitter<? super Permit>> released = new ArrayList<>();
         long now = clock.getAsLong();
         synchronized (this) {
             timerArmed = false;
             while (!waiting.isEmpty() && rate.tryTake(now)) {
-                released.add(waiting.pollFirst());
+                released.add(waiting.poll());
             }
             if (!waiting.isEmpty()) {
                 armTimer(now);
             }
         }
-        released.forEach(waiter -> waiter.grant(now));
-    }
-
-    private synchronized void forget(Waiter waiter) {
-        if (!waiter.granted) {
-            waiting.remove(waiter);
-        }
-    }
-
-    private final class Waiter {
-        final UniEmitter<? super Permit> emitter;
-        final long since;
-        volatile boolean granted;
-
-        Waiter(UniEmitter<? super Permit> emitter, long since) {
-            this.emitter = emitter;
-            this.since = since;
-        }
-
-        void grant(long now) {
-            granted = true;
-            metrics.budgetWaited(Duration.ofNanos(now - since));
-            emitter.complete(new Permit(now));
-        }
+        Permit permit = new Permit(now);
+        released.forEach(emitter -> emitter.complete(permit));
     }
 }

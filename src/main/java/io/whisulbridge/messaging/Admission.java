@@ -2,9 +2,7 @@ package io.whisulbridge.messaging;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
-
-import java.util.ArrayDeque;
-import java.util.Deque;
+import io.whisulbridge.concurrent.WaitQueue;
 
 /**
  * A non-blocking semaphore over jobs in this process, new and resumed alike: never more than {@code limit} hold a
@@ -15,7 +13,7 @@ import java.util.Deque;
 public final class Admission {
 
     private final int limit;
-    private final Deque<UniEmitter<? super Void>> waiting = new ArrayDeque<>();
+    private final WaitQueue<Void> waiting = new WaitQueue<>(this);
     private int used;
     private int mostAtOnce;
 
@@ -40,13 +38,12 @@ public final class Admission {
         return Uni.createFrom().emitter(emitter -> {
             synchronized (this) {
                 if (used >= limit || !waiting.isEmpty()) {
+                    // a waiter cancelled (e.g. at shutdown) leaves the queue: it is never handed a slot nobody releases
                     if (first) {
                         waiting.addFirst(emitter);
                     } else {
                         waiting.addLast(emitter);
                     }
-                    // a waiter cancelled (e.g. at shutdown) must not be handed a slot nobody will release
-                    emitter.onTermination(() -> forget(emitter));
                     return;
                 }
                 take();
@@ -75,10 +72,6 @@ public final class Admission {
     private void take() {
         used++;
         mostAtOnce = Math.max(mostAtOnce, used);
-    }
-
-    private synchronized void forget(UniEmitter<? super Void> emitter) {
-        waiting.remove(emitter);
     }
 
     public synchronized int inUse() {
