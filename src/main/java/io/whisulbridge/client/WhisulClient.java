@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * The two Whisul calls on a non-blocking Vert.x client. Every answer, including connection errors and timeouts,
@@ -70,20 +71,9 @@ public class WhisulClient {
      * fails the Uni as it is and nothing is sent, so a process that lost its partition pays Whisul nothing.
      */
     public Uni<SubmitResponse> submit(String prompt, Uni<Void> gate) {
-        return send(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt), gate)
-                .map(exchange -> {
-                    HttpResponse<Buffer> response = exchange.response();
-                    SubmitResponse answer = WhisulResponses.submit(response.statusCode(),
-                            response.getHeader("Retry-After"), response.bodyAsString(), Instant.now());
-                    if (answer instanceof SubmitResponse.Transient error) {
-                        reportThrottling(exchange, error.retryAfter());
-                    }
-                    return answer;
-                })
-                .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> new SubmitResponse.Deferred(BUDGET_QUEUE_FULL_RETRY))
-                .onFailure(failure -> !(failure instanceof GateRefused))
-                .recoverWithItem(failure -> new SubmitResponse.Transient(describe(failure), null))
-                .onFailure(GateRefused.class).transform(Throwable::getCause);
+        return call(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt), gate,
+                WhisulResponses::submit, SubmitResponse.Deferred::new,
+                description -> new SubmitResponse.Transient(description, null));
     }
 
     public Uni<PollResponse> poll(String jobId) {
@@ -96,26 +86,37 @@ public class WhisulClient {
     }
 
     private Uni<PollResponse> poll(Endpoint endpoint, String jobId) {
-        return send(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null,
-                Uni.createFrom().voidItem())
-                .map(exchange -> {
-                    HttpResponse<Buffer> response = exchange.response();
-                    PollResponse answer = WhisulResponses.poll(response.statusCode(),
-                            response.getHeader("Retry-After"), response.bodyAsString(), Instant.now());
-                    if (answer instanceof PollResponse.Transient error) {
-                        reportThrottling(exchange, error.retryAfter());
-                    }
-                    return answer;
-                })
-                .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> new PollResponse.Deferred(BUDGET_QUEUE_FULL_RETRY))
-                .onFailure().recoverWithItem(failure -> new PollResponse.Transient(describe(failure), null));
+        return call(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null,
+                Uni.createFrom().voidItem(), WhisulResponses::poll, PollResponse.Deferred::new,
+                description -> new PollResponse.Transient(description, null));
     }
 
-    /** Only a 429 says the account is over its rate; a 5xx with Retry-After is one server's trouble. */
-    private void reportThrottling(Exchange exchange, Duration retryAfter) {
-        if (exchange.response().statusCode() == 429) {
-            budget.throttled(exchange.permit(), retryAfter);
-        }
+    /** How one endpoint's HTTP answers are classified ({@link WhisulResponses}). */
+    private interface Classifier<R> {
+        R classify(int status, String retryAfter, String body, Instant now);
+    }
+
+    /**
+     * One call, answered with a classified response: a budget queue that is full defers it, a transport error or
+     * timeout is transient, and only a gate's refusal fails the Uni.
+     */
+    private <R> Uni<R> call(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate,
+                            Classifier<R> classify, Function<Duration, R> deferred, Function<String, R> unanswered) {
+        return send(endpoint, request, body, gate)
+                .map(exchange -> {
+                    HttpResponse<Buffer> response = exchange.response();
+                    String retryAfter = response.getHeader("Retry-After");
+                    Instant now = Instant.now();
+                    // only a 429 says the account is over its rate; a 5xx with Retry-After is one server's trouble
+                    if (response.statusCode() == 429) {
+                        budget.throttled(exchange.permit(), WhisulResponses.retryAfterOf(429, retryAfter, now));
+                    }
+                    return classify.classify(response.statusCode(), retryAfter, response.bodyAsString(), now);
+                })
+                .onFailure(RequestBudget.QueueFull.class).recoverWithItem(() -> deferred.apply(BUDGET_QUEUE_FULL_RETRY))
+                .onFailure(failure -> !(failure instanceof GateRefused))
+                .recoverWithItem(failure -> unanswered.apply(describe(failure)))
+                .onFailure(GateRefused.class).transform(Throwable::getCause);
     }
 
     private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate) {
