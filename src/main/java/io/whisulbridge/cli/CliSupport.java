@@ -1,5 +1,7 @@
 package io.whisulbridge.cli;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,26 +81,17 @@ final class CliSupport {
         }
     }
 
-    /** {@code 90s}, {@code 3m}, {@code 500ms}, {@code PT2M} or a bare number of seconds. */
+    /** {@code 90s}, {@code 3m}, {@code 500ms}, {@code PT2M} or whole seconds: read as the bridge reads its settings. */
     static Duration duration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
         try {
-            if (t.startsWith("pt")) {
-                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            Duration parsed = DurationConverter.parseDuration(text);
+            if (parsed != null) {
+                return parsed;
             }
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
-            }
-            return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("not a duration: '" + text + "' (examples: 90s, 3m, 500ms)");
+            // said below, with examples
         }
+        throw new IllegalArgumentException("not a duration: '" + text + "' (examples: 90s, 3m, 500ms)");
     }
 
     static void deleteRecursively(Path path) throws IOException {

@@ -1,6 +1,7 @@
 package io.whisulbridge.emulator;
 
-import java.math.BigDecimal;
+import io.quarkus.runtime.configuration.DurationConverter;
+
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -244,47 +245,17 @@ public record EmulatorSettings(
     }
 
     /**
-     * Accepts {@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 3m}, {@code 1h}, {@code 1d}, ISO-8601 ({@code PT2S}),
-     * or a bare number meaning seconds (the Quarkus convention, so the bridge's and the emulator's variables read
-     * alike).
+     * Reads a duration exactly as the bridge reads its own settings, with Quarkus's converter: {@code 250ms},
+     * {@code 2s}, {@code 1.5s}, {@code 3m}, {@code 1h30m}, {@code 1d}, ISO-8601 ({@code PT2S}), or a bare whole
+     * number meaning seconds. So the bridge's and the emulator's variables read alike.
      */
     public static Duration parseDuration(String text) {
-        String s = text.trim().toLowerCase(Locale.ROOT);
-        if (s.isEmpty()) {
+        if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty duration");
         }
-        if (s.startsWith("pt") || s.startsWith("p")) {
-            try {
-                return Duration.parse(s.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("bad duration '" + text + "'", e);
-            }
-        }
-        String number;
-        long unitMillis;
-        if (s.endsWith("ms")) {
-            number = s.substring(0, s.length() - 2);
-            unitMillis = 1;
-        } else if (s.endsWith("s")) {
-            number = s.substring(0, s.length() - 1);
-            unitMillis = 1_000;
-        } else if (s.endsWith("m")) {
-            number = s.substring(0, s.length() - 1);
-            unitMillis = 60_000;
-        } else if (s.endsWith("h")) {
-            number = s.substring(0, s.length() - 1);
-            unitMillis = 3_600_000;
-        } else if (s.endsWith("d")) {
-            number = s.substring(0, s.length() - 1);
-            unitMillis = 86_400_000;
-        } else {
-            number = s;
-            unitMillis = 1_000;
-        }
         try {
-            BigDecimal millis = new BigDecimal(number.trim()).multiply(BigDecimal.valueOf(unitMillis));
-            return Duration.ofMillis(millis.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
-        } catch (ArithmeticException | NumberFormatException e) {
+            return DurationConverter.parseDuration(text);
+        } catch (IllegalArgumentException | DateTimeParseException e) {
             throw new IllegalArgumentException("bad duration '" + text + "'", e);
         }
     }

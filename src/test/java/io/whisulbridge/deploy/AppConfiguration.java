@@ -1,5 +1,7 @@
 package io.whisulbridge.deploy;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -173,28 +175,9 @@ final class AppConfiguration {
         return out;
     }
 
+    /** As Quarkus reads a duration setting: with its own converter. */
     static Duration parseDuration(String v) {
-        String s = v.trim();
-        if (s.matches("[0-9]+")) {
-            return Duration.ofSeconds(Long.parseLong(s));
-        }
-        Matcher m = Pattern.compile("([0-9]+)(ms|s|m|h|d)").matcher(s);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms":
-                    return Duration.ofMillis(n);
-                case "s":
-                    return Duration.ofSeconds(n);
-                case "m":
-                    return Duration.ofMinutes(n);
-                case "h":
-                    return Duration.ofHours(n);
-                default:
-                    return Duration.ofDays(n);
-            }
-        }
-        return Duration.parse(s.toUpperCase(Locale.ROOT).startsWith("P") ? s : "PT" + s);
+        return DurationConverter.parseDuration(v);
     }
 
     private static String trimSlash(String s) {

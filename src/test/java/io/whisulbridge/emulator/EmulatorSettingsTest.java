@@ -1,5 +1,6 @@
 package io.whisulbridge.emulator;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -89,6 +90,15 @@ class EmulatorSettingsTest {
         assertThat(EmulatorSettings.parseDuration("PT2S")).isEqualTo(Duration.ofSeconds(2));
         assertThat(EmulatorSettings.parseDuration("4")).isEqualTo(Duration.ofSeconds(4));
         assertThatThrownBy(() -> EmulatorSettings.parseDuration("soon")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void durationsReadAsTheBridgesOwnSettingsDo() {
+        // the bridge's variables go through Quarkus's converter; the emulator's next to them must read the same
+        for (String text : List.of("1h30m", "1d", "2m30s", "500ms", "45")) {
+            assertThat(EmulatorSettings.parseDuration(text)).as(text).isEqualTo(DurationConverter.parseDuration(text));
+        }
+        assertThatThrownBy(() -> EmulatorSettings.parseDuration(" ")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
