@@ -1,7 +1,6 @@
 package io.whisulbridge.client;
 
 import io.whisulbridge.config.TopicSet;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -14,7 +13,7 @@ import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Request;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -36,8 +35,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(RequestBudgetIT.TwentyPerSecond.class)
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class RequestBudgetIT {
 
     private static final int LIMIT = 20;

@@ -1,10 +1,8 @@
 package io.whisulbridge.config;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.whisulbridge.support.KafkaBrokerResource;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.junit.jupiter.api.Test;
 
 import java.util.function.Function;
@@ -12,8 +10,7 @@ import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class MutinyCallbacksIT {
 
     @Test

@@ -1,6 +1,5 @@
 package io.whisulbridge.messaging;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -9,10 +8,9 @@ import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.restassured.RestAssured;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.whisulbridge.support.InjectWhisul;
-import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -31,8 +29,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(ApiKeyNeverLoggedIT.VerboseFileLog.class)
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class ApiKeyNeverLoggedIT {
 
     static final Path LOG = Path.of("target", "api-key-scan.log");

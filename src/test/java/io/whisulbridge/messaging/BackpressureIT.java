@@ -1,7 +1,6 @@
 package io.whisulbridge.messaging;
 
 import io.whisulbridge.config.TopicSet;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -12,7 +11,7 @@ import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +28,7 @@ import static org.awaitility.Awaitility.await;
 /** At the in-flight limit the service stops pulling records instead of piling up jobs, and catches up later. */
 @QuarkusTest
 @TestProfile(BackpressureIT.SmallLimit.class)
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class BackpressureIT {
 
     private static final int LIMIT = 5;

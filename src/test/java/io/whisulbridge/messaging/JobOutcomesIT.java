@@ -1,7 +1,6 @@
 package io.whisulbridge.messaging;
 
 import io.whisulbridge.config.TopicSet;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +11,7 @@ import io.whisulbridge.support.OutcomeTopics.Outcome;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Each Whisul behaviour in docs/whisul-api.md ends in the outcome docs/events.md promises, on a real broker. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class JobOutcomesIT extends FollowsOutcomeTopics {
 
     @Test

@@ -1,14 +1,13 @@
 package io.whisulbridge.messaging;
 
 import io.whisulbridge.config.TopicSet;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 import io.whisulbridge.support.FollowsOutcomeTopics;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 /** The prompt topic's rules from docs/events.md, and what the service does with records that break them. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class PromptValidationIT extends FollowsOutcomeTopics {
 
     @Test

@@ -3,7 +3,6 @@ package io.whisulbridge.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
@@ -13,14 +12,13 @@ import io.vertx.core.json.JsonObject;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.support.InjectWhisul;
-import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.PromQl;
 import io.whisulbridge.support.PrometheusText;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -51,8 +49,7 @@ import static org.awaitility.Awaitility.await;
  * alert rules under deploy/ ask only for series that exist.
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class MetricsIT {
 
     static final String PROMPT_CONSUMER_LAG = "kafka_consumer_fetch_manager_records_lag_max";

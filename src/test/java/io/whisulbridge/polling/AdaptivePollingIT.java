@@ -1,7 +1,6 @@
 package io.whisulbridge.polling;
 
 import io.whisulbridge.config.TopicSet;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -12,7 +11,7 @@ import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @TestProfile(AdaptivePollingIT.Adaptive.class)
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class AdaptivePollingIT {
 
     static final int MIN_SAMPLES = 5;

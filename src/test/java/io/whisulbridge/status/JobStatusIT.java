@@ -1,17 +1,15 @@
 package io.whisulbridge.status;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.restassured.RestAssured;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.whisulbridge.support.InjectWhisul;
-import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Script;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -27,8 +25,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 /** The job status API on the management interface answers for running, finished and unknown requests. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class JobStatusIT {
 
     @InjectKafkaCompanion

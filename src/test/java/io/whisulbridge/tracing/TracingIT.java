@@ -3,7 +3,6 @@ package io.whisulbridge.tracing;
 import io.whisulbridge.config.TopicSet;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -13,7 +12,7 @@ import io.whisulbridge.support.InjectWhisul;
 import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
-import io.whisulbridge.support.ScriptedWhisulResource;
+import io.whisulbridge.support.WithBrokerAndWhisul;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -32,8 +31,7 @@ import static org.awaitility.Awaitility.await;
 /** With tracing on, a prompt's traceparent continues through the job, its submit and polls, into the outcome. */
 @QuarkusTest
 @TestProfile(TracingIT.TracingOn.class)
-@QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
-@QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
+@WithBrokerAndWhisul
 class TracingIT {
 
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
