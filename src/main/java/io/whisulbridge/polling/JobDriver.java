@@ -42,12 +42,12 @@ public class JobDriver {
         this.keyGate = keyGate;
         this.delays = delays;
         BridgeConfig.Whisul settings = config.whisul();
-        this.policy = new JobPolicy(timing(settings),
+        this.policy = new JobPolicy(pollSchedule(settings),
                 new RetryBackoff(settings.retryInitialBackoff(), settings.retryMaxBackoff()),
                 settings.jobMaxWait(), settings.maxRetries(), () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    private static PollSchedule timing(BridgeConfig.Whisul settings) {
+    private static PollSchedule pollSchedule(BridgeConfig.Whisul settings) {
         BackoffPollSchedule backoff = new BackoffPollSchedule(settings.pollInitialDelay(), settings.pollInterval(),
                 settings.pollMaxInterval(), settings.pollBackoffFactor(), settings.pollJitter());
         return switch (settings.pollSchedule()) {

@@ -32,7 +32,7 @@ public final class ScriptedWhisul implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final Map<String, ScriptedJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, List<Instant>> submissions = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger peakRunning = new AtomicInteger();
@@ -140,7 +140,7 @@ public final class ScriptedWhisul implements AutoCloseable {
             return;
         }
         String jobId = UUID.randomUUID().toString();
-        Job job = new Job(prompt, script, Instant.now());
+        ScriptedJob job = new ScriptedJob(prompt, script, Instant.now());
         jobs.put(jobId, job);
         int now = running.incrementAndGet();
         peakRunning.accumulateAndGet(now, Math::max);
@@ -151,7 +151,7 @@ public final class ScriptedWhisul implements AutoCloseable {
     }
 
     private void poll(HttpServerRequest request, String jobId) {
-        Job job = jobs.get(jobId);
+        ScriptedJob job = jobs.get(jobId);
         if (job == null) {
             request.response().setStatusCode(404).putHeader("Content-Type", "application/json")
                     .end("{\"error\":\"Not found\"}");
@@ -187,7 +187,7 @@ public final class ScriptedWhisul implements AutoCloseable {
         return Reply.json(200, runningBody());
     }
 
-    private Reply completed(Job job) {
+    private Reply completed(ScriptedJob job) {
         return Reply.json(200, completedBody(job.script.durationJson));
     }
 
@@ -213,13 +213,13 @@ public final class ScriptedWhisul implements AutoCloseable {
         vertx.close().toCompletionStage().toCompletableFuture().join();
     }
 
-    private static final class Job {
+    private static final class ScriptedJob {
         final String prompt;
         final Script script;
         final Instant createdAt;
         final AtomicInteger polls = new AtomicInteger();
 
-        Job(String prompt, Script script, Instant createdAt) {
+        ScriptedJob(String prompt, Script script, Instant createdAt) {
             this.prompt = prompt;
             this.script = script;
             this.createdAt = createdAt;
