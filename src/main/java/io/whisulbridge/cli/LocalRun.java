@@ -1,5 +1,7 @@
 package io.whisulbridge.cli;
 
+import org.apache.kafka.common.utils.AppInfoParser;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -459,22 +461,20 @@ public final class LocalRun {
      */
     private Path resolveKafkaJars() throws Exception {
         Path pom = settings.root().resolve("deploy/local/kafka-broker-pom.xml");
-        Matcher version = Pattern.compile("<kafka.version>([^<]+)</kafka.version>").matcher(Files.readString(pom));
-        if (!version.find()) {
-            throw new StartFailed("no <kafka.version> in " + settings.shown(pom), null);
-        }
+        // the broker of the clients this build runs with: one Kafka version, the Quarkus BOM's
+        String version = AppInfoParser.getVersion();
         Path libs = Optional.ofNullable(System.getenv("RUN_LOCAL_KAFKA_LIBS")).map(settings.root()::resolve)
                 .orElse(settings.runDir().resolve("kafka-libs"));
-        Path marker = libs.resolve(".resolved-" + version.group(1));
+        Path marker = libs.resolve(".resolved-" + version);
         if (Files.exists(marker)) {
             return libs;
         }
-        say("resolving the Kafka " + version.group(1) + " broker jars from Maven Central into "
+        say("resolving the Kafka " + version + " broker jars from Maven Central into "
                 + settings.shown(libs) + " (once)");
         Path tmp = libs.resolveSibling(libs.getFileName() + ".tmp." + ProcessHandle.current().pid());
         CliSupport.deleteRecursively(tmp);
         Process maven = new ProcessBuilder(settings.root().resolve("mvnw").toString(), "-B", "-q", "-f",
-                pom.toString(), "dependency:copy-dependencies", "-DoutputDirectory=" + tmp).inheritIO().start();
+                pom.toString(), "dependency:copy-dependencies", "-DoutputDirectory=" + tmp, "-Dkafka.version=" + version).inheritIO().start();
         if (maven.waitFor() != 0) {
             CliSupport.deleteRecursively(tmp);
             throw new StartFailed("could not resolve the Kafka broker jars (see above)", null);
