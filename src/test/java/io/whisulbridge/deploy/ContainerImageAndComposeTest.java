@@ -21,9 +21,10 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Docker is not available where the tests run, so the image and the Compose stack are checked statically: the
- * Dockerfile copies the Quarkus fast-jar layout and runs as the user the manifests expect; docker-compose.yml
- * creates exactly the channels' topics and sets only variables the application reads.
+ * The tests need no Docker, so the image and the Compose stack are checked statically here (deploy/image-check builds
+ * the image and runs it for real): the Dockerfile copies the Quarkus fast-jar layout and runs as the user the
+ * manifests expect; docker-compose.yml creates exactly the channels' topics and sets only variables the application
+ * reads.
  */
 class ContainerImageAndComposeTest {
 
@@ -107,7 +108,24 @@ class ContainerImageAndComposeTest {
         assertThat(env.get("JAVA_OPTS_APPEND")).contains("-Djava.io.tmpdir=/tmp");
         assertThat(args("ENTRYPOINT")).hasSize(1);
         assertThat(args("FROM")).hasSize(1);
-        assertThat(args("FROM").get(0)).as("a pinned base image tag").matches(".+:[0-9][^ ]*");
+        assertThat(baseImage()).as("the default base image: UBI's OpenJDK 17 runtime, a pinned tag")
+                .matches("registry\\.access\\.redhat\\.com/ubi9/openjdk-17-runtime:[0-9][^ ]*");
+    }
+
+    /** FROM's image; a build argument there (deploy/image-check passes another base) resolves to its default. */
+    private static String baseImage() {
+        String from = args("FROM").get(0).trim();
+        Matcher arg = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?").matcher(from);
+        if (!arg.matches()) {
+            return from;
+        }
+        for (String a : args("ARG")) {
+            String[] kv = a.trim().split("=", 2);
+            if (kv[0].equals(arg.group(1)) && kv.length == 2) {
+                return kv[1];
+            }
+        }
+        throw new AssertionError("FROM " + from + ": the build argument has no default");
     }
 
     @Test
