@@ -3,10 +3,16 @@ package io.whisulbridge.support;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.jboss.logging.Logger;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.dockerclient.DockerClientProviderStrategy;
 import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.ImageNameSubstitutor;
 
 import java.util.Collection;
 import java.util.List;
@@ -14,10 +20,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Kafka broker for tests: a Testcontainers {@code KafkaContainer} where Docker works, else a single-node KRaft
- * broker inside the test JVM. {@code -Dkafka.in-jvm=true} forces the in-JVM broker.
+ * A real Kafka broker for tests: a Testcontainers {@code KafkaContainer} where a Docker engine already has its images,
+ * else a single-node KRaft broker inside the test JVM; {@link BrokerChoice} decides, {@code -Dkafka.broker} overrides.
  */
 public final class KafkaBroker implements AutoCloseable {
+
+    static final String KAFKA_IMAGE = "apache/kafka:4.1.2";
+    /** The reaper image Testcontainers starts beside every container (its RyukContainer; BrokerChoiceTest pins it). */
+    static final String RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
 
     private final KafkaClusterTestKit inJvm;
     private final KafkaContainer container;
@@ -31,8 +41,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start() {
         try {
-            if (!Boolean.getBoolean("kafka.in-jvm") && DockerClientFactory.instance().isDockerAvailable()) {
-                KafkaContainer container = new KafkaContainer("apache/kafka:4.1.2");
+            if (DecidedOnce.CHOICE.broker() == BrokerChoice.Broker.TESTCONTAINERS) {
+                KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
                 container.start();
                 return new KafkaBroker(null, container, container.getBootstrapServers());
             }
@@ -72,7 +82,61 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public List<String> describe() {
-        return List.of(inJvm != null ? "in-JVM KRaft broker" : "Testcontainers KafkaContainer", bootstrapServers);
+        return List.of((inJvm != null ? BrokerChoice.Broker.IN_JVM : BrokerChoice.Broker.TESTCONTAINERS).description(),
+                bootstrapServers);
+    }
+
+    /**
+     * One decision per test JVM, made when the first broker starts and logged in one line: the class is initialised
+     * once, thread-safely, by the JVM, and the decision never changes afterwards.
+     */
+    private static final class DecidedOnce {
+        static final BrokerChoice CHOICE = decide();
+
+        private static BrokerChoice decide() {
+            BrokerChoice.Switch choice = BrokerChoice.Switch.fromProperties(System.getProperties());
+            // Testcontainers reads this variable itself (ResourceReaper) and then needs no Ryuk image.
+            boolean ryukDisabled = Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
+            BrokerChoice decided = BrokerChoice.decide(choice,
+                    BrokerChoice.requiredImages(KAFKA_IMAGE, RYUK_IMAGE, ryukDisabled), new LocalDocker());
+            Logger.getLogger(KafkaBroker.class).info(decided.logLine());
+            return decided;
+        }
+    }
+
+    /**
+     * The Docker engine Testcontainers would use, found the way Testcontainers finds it but asked through a client of
+     * its own: {@code DockerClientFactory.client()}, and {@code isDockerAvailable()} which calls it, start Ryuk
+     * first, and that is exactly the pull this check must not start.
+     */
+    private static final class LocalDocker implements BrokerChoice.Docker {
+
+        @Override
+        public boolean engineAvailable() {
+            try {
+                // Picks the first configuration under which an engine answers a ping; throws if none does.
+                DockerClientFactory.instance().getTransportConfig();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public boolean hasImage(String image) {
+            // The name Testcontainers would run, after any configured substitution (e.g. a registry mirror prefix).
+            String name = ImageNameSubstitutor.instance().apply(DockerImageName.parse(image)).asCanonicalNameString();
+            try (DockerClient client = DockerClientProviderStrategy.getClientForConfig(
+                    DockerClientFactory.instance().getTransportConfig())) {
+                client.inspectImageCmd(name).exec();
+                return true;
+            } catch (NotFoundException e) {
+                return false;
+            } catch (Exception e) {
+                Logger.getLogger(KafkaBroker.class).debugf(e, "could not inspect the image %s: counted as absent", name);
+                return false;
+            }
+        }
     }
 
     @Override
