@@ -17,6 +17,8 @@ public record BrokerChoice(Broker broker, String reason) {
     public static final String PROPERTY = "kafka.broker";
     /** The older switch; {@code true} still means {@code in-jvm}. */
     public static final String LEGACY_IN_JVM_PROPERTY = "kafka.in-jvm";
+    /** Where a test JVM keeps the choice once made (see {@link #asRecord()}). */
+    public static final String DECIDED_PROPERTY = "kafka.broker.decided";
 
     public enum Broker {
         IN_JVM("in-JVM KRaft broker"),
@@ -97,6 +99,25 @@ public record BrokerChoice(Broker broker, String reason) {
         }
         return new BrokerChoice(Broker.TESTCONTAINERS,
                 choice.setting() + ": a Docker engine answers and has " + String.join(", ", images) + " locally");
+    }
+
+    /** The choice as one line of text, to be read back by {@link #fromRecord(String)}. */
+    public String asRecord() {
+        return broker.name() + " " + reason;
+    }
+
+    /** The choice {@link #asRecord()} wrote; null for null or text it did not write. */
+    public static BrokerChoice fromRecord(String record) {
+        if (record == null) {
+            return null;
+        }
+        String[] parts = record.split(" ", 2);
+        for (Broker b : Broker.values()) {
+            if (parts.length == 2 && b.name().equals(parts[0])) {
+                return new BrokerChoice(b, parts[1]);
+            }
+        }
+        return null;
     }
 
     /** The one line the tests' log gets. */

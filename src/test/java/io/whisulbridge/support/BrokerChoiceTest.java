@@ -145,6 +145,16 @@ class BrokerChoiceTest {
                 + "engine answers (choose with -Dkafka.broker=auto|in-jvm|testcontainers)");
     }
 
+    @Test
+    void aChoiceReadsBackFromItsRecordAndNothingElseDoes() {
+        BrokerChoice choice = new BrokerChoice(Broker.IN_JVM, "auto (the default): no Docker engine answers");
+
+        assertThat(BrokerChoice.fromRecord(choice.asRecord())).isEqualTo(choice);
+        assertThat(BrokerChoice.fromRecord(null)).isNull();
+        assertThat(BrokerChoice.fromRecord("in-jvm")).isNull();
+        assertThat(BrokerChoice.fromRecord("DOCKER because")).isNull();
+    }
+
     /**
      * Testcontainers does not expose the Ryuk image it runs (its configuration's getter has no tag), so KafkaBroker
      * names it; this reads the name from Testcontainers' own class file, so an upgrade that changes it fails here.

@@ -17,6 +17,7 @@ import org.testcontainers.utility.ImageNameSubstitutor;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,7 +42,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start() {
         try {
-            if (DecidedOnce.CHOICE.broker() == BrokerChoice.Broker.TESTCONTAINERS) {
+            if (choice().broker() == BrokerChoice.Broker.TESTCONTAINERS) {
                 KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
                 container.start();
                 return new KafkaBroker(null, container, container.getBootstrapServers());
@@ -87,19 +88,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
-     * One decision per test JVM, made when the first broker starts and logged in one line: the class is initialised
-     * once, thread-safely, by the JVM, and the decision never changes afterwards.
+     * One decision per test JVM, made when the first broker starts and logged in one line. Quarkus loads the test
+     * classes anew for every test application it starts, so a static field would decide and log once per application
+     * (seven times in the suite); the JVM's system properties are the one place they all share. Their lock (a
+     * Properties is a Hashtable) is shared too, so two applications never decide at once.
      */
-    private static final class DecidedOnce {
-        static final BrokerChoice CHOICE = decide();
-
-        private static BrokerChoice decide() {
-            BrokerChoice.Switch choice = BrokerChoice.Switch.fromProperties(System.getProperties());
+    private static BrokerChoice choice() {
+        Properties jvm = System.getProperties();
+        synchronized (jvm) {
+            BrokerChoice known = BrokerChoice.fromRecord(jvm.getProperty(BrokerChoice.DECIDED_PROPERTY));
+            if (known != null) {
+                return known;
+            }
             // Testcontainers reads this variable itself (ResourceReaper) and then needs no Ryuk image.
             boolean ryukDisabled = Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
-            BrokerChoice decided = BrokerChoice.decide(choice,
+            BrokerChoice decided = BrokerChoice.decide(BrokerChoice.Switch.fromProperties(jvm),
                     BrokerChoice.requiredImages(KAFKA_IMAGE, RYUK_IMAGE, ryukDisabled), new LocalDocker());
             Logger.getLogger(KafkaBroker.class).info(decided.logLine());
+            jvm.setProperty(BrokerChoice.DECIDED_PROPERTY, decided.asRecord());
             return decided;
         }
     }
