@@ -171,6 +171,8 @@ class RunLocalIT {
         final List<String> lines = new CopyOnWriteArrayList<>();
         final CompletableFuture<Void> ready = new CompletableFuture<>();
         final CompletableFuture<Void> stopping = new CompletableFuture<>();
+        /** Completes once the last line of the output has been read: only then can the output be judged whole. */
+        final CompletableFuture<Void> drained = new CompletableFuture<>();
         final long startNanos = System.nanoTime();
         final Path log;
 
@@ -202,6 +204,7 @@ class RunLocalIT {
             } finally {
                 ready.completeExceptionally(new IllegalStateException("./run-local exited before it was ready"));
                 stopping.complete(null);
+                drained.complete(null);
             }
         }
 
@@ -240,6 +243,7 @@ class RunLocalIT {
         assertThat(run.process.waitFor(STOP.toSeconds(), TimeUnit.SECONDS))
                 .as("./run-local stopped within %d s after Ctrl-C; output:%n%s", STOP.toSeconds(), run.output())
                 .isTrue();
+        run.drained.get(30, TimeUnit.SECONDS);
         assertThat(run.process.exitValue()).as("exit code after Ctrl-C; output:%n%s", run.output()).isZero();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {

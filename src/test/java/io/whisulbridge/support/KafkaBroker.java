@@ -6,6 +6,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.jboss.logging.Logger;
 import org.testcontainers.DockerClientFactory;
@@ -26,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaBroker implements AutoCloseable {
 
-    static final String KAFKA_IMAGE = "apache/kafka:4.1.2";
+    /** The broker of the clients on the class path: one Kafka version, the Quarkus BOM's. */
+    static final String KAFKA_IMAGE = "apache/kafka:" + AppInfoParser.getVersion();
     /** The reaper image Testcontainers starts beside every container (its RyukContainer; BrokerChoiceTest pins it). */
     static final String RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
 
