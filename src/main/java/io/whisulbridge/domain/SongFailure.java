@@ -1,5 +1,6 @@
 package io.whisulbridge.domain;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -11,5 +12,6 @@ public record SongFailure(
         @JsonProperty("error") String error,
         @JsonProperty("attempts") int attempts,
         @JsonProperty("failed_at") String failedAt,
-        @JsonProperty("metadata") JsonNode metadata) {
+        @JsonProperty("metadata") JsonNode metadata,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url") String callbackUrl) {
 }

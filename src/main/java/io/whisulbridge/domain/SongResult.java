@@ -19,5 +19,6 @@ public record SongResult(
         @JsonProperty("tags") List<String> tags,
         @JsonProperty("started_at") String startedAt,
         @JsonProperty("finished_at") String finishedAt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("metadata") JsonNode metadata) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("metadata") JsonNode metadata,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url") String callbackUrl) {
 }

@@ -81,14 +81,14 @@ public class JobLedger {
         PromptEvent event = job.event();
         return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.INTENT, null,
                 event.prompt(), event.metadata(), event.traceparent(), null, null, Instant.now().toString(),
-                null, null, null, null));
+                null, null, null, null, event.callbackUrl()));
     }
 
     public Uni<Void> recordSubmitted(Job job) {
         PromptEvent event = job.event();
         return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.SUBMITTED, job.jobId(),
                 event.prompt(), event.metadata(), event.traceparent(), job.acceptedAt().toString(), null,
-                Instant.now().toString(), null, null, null, null));
+                Instant.now().toString(), null, null, null, null, event.callbackUrl()));
     }
 
     /** Before publishing: a resumed job republishes exactly this value, so repeats of an outcome are identical. */
@@ -96,12 +96,12 @@ public class JobLedger {
         return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DECIDED, job.jobId(), null,
                 null, null, null, outcome.name(), Instant.now().toString(),
                 outcome.song() ? LedgerEntry.OutcomeTopic.SONGS : LedgerEntry.OutcomeTopic.FAILURES,
-                outcome.value(), outcome.traceparent(), outcome.decidedAt().toString()));
+                outcome.value(), outcome.traceparent(), outcome.decidedAt().toString(), null));
     }
 
     public Uni<Void> recordDone(Job job) {
         return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DONE, job.jobId(), null, null,
-                null, null, job.outcomeName(), Instant.now().toString(), null, null, null, null));
+                null, null, job.outcomeName(), Instant.now().toString(), null, null, null, null, null));
     }
 
     /**

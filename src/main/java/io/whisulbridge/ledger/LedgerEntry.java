@@ -26,7 +26,8 @@ public record LedgerEntry(
         @JsonProperty("outcome_topic") OutcomeTopic outcomeTopic,
         @JsonProperty("outcome_value") String outcomeValue,
         @JsonProperty("outcome_traceparent") String outcomeTraceparent,
-        @JsonProperty("decided_at") String decidedAt) {
+        @JsonProperty("decided_at") String decidedAt,
+        @JsonProperty("callback_url") String callbackUrl) {
 
     public enum State { INTENT, SUBMITTED, DECIDED, DONE }
 
@@ -34,6 +35,6 @@ public record LedgerEntry(
     public enum OutcomeTopic { SONGS, FAILURES }
 
     public PromptEvent event() {
-        return new PromptEvent(requestId, prompt, metadata, traceparent);
+        return new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl);
     }
 }

@@ -9,9 +9,12 @@ public sealed interface ParsedPrompt {
     record Valid(PromptEvent event) implements ParsedPrompt {
     }
 
-    /** A JSON object that breaks a rule of the contract: answered with an INVALID_PROMPT failure. */
-    record Invalid(String requestId, String prompt, JsonNode metadata, String traceparent, String error)
-            implements ParsedPrompt {
+    /**
+     * A JSON object that breaks a rule of the contract: answered with an INVALID_PROMPT failure, delivered to the
+     * {@code callbackUrl} too when that one is valid (else null).
+     */
+    record Invalid(String requestId, String prompt, JsonNode metadata, String traceparent, String error,
+            String callbackUrl) implements ParsedPrompt {
     }
 
     /** Not a JSON object at all: dead-lettered unchanged; {@code keyRequestId} is null unless the key is a usable id. */

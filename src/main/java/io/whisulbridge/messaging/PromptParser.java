@@ -6,18 +6,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.whisulbridge.domain.PromptEvent;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** The rules of {@code docs/events.md} for the prompt topic, applied to raw record bytes. */
 public final class PromptParser {
 
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Longer URLs are refused by many servers and proxies anyway; the bound keeps outcomes and ledger entries small. */
+    public static final int MAX_CALLBACK_URL_LENGTH = 2048;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -67,10 +72,12 @@ public final class PromptParser {
         String requestId = requestId(root.get("request_id"), fallbackId, errors);
         String prompt = prompt(root.get("prompt"), errors);
         JsonNode metadata = metadata(root.get("metadata"), errors);
+        String callbackUrl = callbackUrl(root.get("callback_url"), errors);
         if (!errors.isEmpty()) {
-            return new ParsedPrompt.Invalid(requestId, prompt, metadata, traceparent, String.join("; ", errors));
+            return new ParsedPrompt.Invalid(requestId, prompt, metadata, traceparent, String.join("; ", errors),
+                    callbackUrl);
         }
-        return new ParsedPrompt.Valid(new PromptEvent(requestId, prompt, metadata, traceparent));
+        return new ParsedPrompt.Valid(new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl));
     }
 
     private static JsonNode readObject(byte[] value) throws UnreadableException {
@@ -163,6 +170,40 @@ public final class PromptParser {
             return null;
         }
         return node;
+    }
+
+    /**
+     * An absolute http(s) URL with a host, no fragment, at most {@link #MAX_CALLBACK_URL_LENGTH} characters. Whether
+     * the host may be called is the dispatcher's decision (WEBHOOK_ALLOWED_HOSTS), taken when it delivers: a prompt
+     * naming a host that is not allowed still gets its song.
+     */
+    private static String callbackUrl(JsonNode node, List<String> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            errors.add("callback_url must be a string (was " + node.getNodeType().name().toLowerCase() + ")");
+            return null;
+        }
+        String url = node.asText();
+        if (url.length() > MAX_CALLBACK_URL_LENGTH) {
+            errors.add("callback_url has " + url.length() + " characters; at most " + MAX_CALLBACK_URL_LENGTH
+                    + " are allowed");
+            return null;
+        }
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
+                    && uri.getRawFragment() == null && uri.getRawUserInfo() == null) {
+                return url;
+            }
+        } catch (URISyntaxException malformed) {
+            // reported below, like any other URL that is not usable
+        }
+        errors.add("callback_url must be an absolute http(s) URL with a host, without user info or fragment (was "
+                + abbreviate(url) + ")");
+        return null;
     }
 
     static String strictUtf8(byte[] bytes) {

@@ -390,13 +390,14 @@ public class PromptPipeline {
 
     private static Outcome invalidPrompt(ParsedPrompt.Invalid invalid) {
         return new Outcome.Failure(new SongFailure(invalid.requestId(), null, invalid.prompt(),
-                FailureReason.INVALID_PROMPT, invalid.error(), 0, Instant.now().toString(), invalid.metadata()));
+                FailureReason.INVALID_PROMPT, invalid.error(), 0, Instant.now().toString(), invalid.metadata(),
+                invalid.callbackUrl()));
     }
 
     private static Outcome unreadableFailure(ParsedPrompt.Unreadable unreadable) {
         return new Outcome.Failure(new SongFailure(unreadable.keyRequestId(), null, null, FailureReason.INVALID_PROMPT,
                 "unreadable prompt record, sent to the dead-letter topic: " + unreadable.reason(), 0,
-                Instant.now().toString(), null));
+                Instant.now().toString(), null, null));
     }
 
     private static String header(IncomingKafkaRecordMetadata<?, ?> kafka, String name) {

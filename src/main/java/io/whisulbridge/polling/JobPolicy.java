@@ -143,13 +143,13 @@ public final class JobPolicy {
     private static void fail(Job job, FailureReason reason, String error, Instant now) {
         PromptEvent event = job.event();
         job.decide(new Outcome.Failure(new SongFailure(event.requestId(), job.jobId(), event.prompt(), reason, error,
-                job.calls(), now.toString(), event.metadata())));
+                job.calls(), now.toString(), event.metadata(), event.callbackUrl())));
     }
 
     private static SongResult songResult(Job job, CompletedJob song) {
         PromptEvent event = job.event();
         return new SongResult(event.requestId(), job.jobId(), event.prompt(), song.title(), song.bpm(),
                 song.durationSeconds(), song.songUrl(), song.imageUrl(), song.tags(), song.startedAt(),
-                song.finishedAt(), event.metadata());
+                song.finishedAt(), event.metadata(), event.callbackUrl());
     }
 }

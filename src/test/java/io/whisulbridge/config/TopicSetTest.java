@@ -27,9 +27,10 @@ class TopicSetTest {
     }
 
     @Test
-    void theLedgerIsPartitionedLikeThePromptsAndDeadLettersNeedOne() {
+    void theLedgerIsPartitionedLikeThePromptsDeadLettersNeedOneAndWebhookRetriesOnePerLane() {
         assertThat(TopicSet.DEFAULT.partitions(6, 3)).containsExactly(
                 entry(TopicSet.PROMPTS, 6), entry(TopicSet.SONGS, 3), entry(TopicSet.FAILURES, 3),
-                entry(TopicSet.DEAD_LETTER, 1), entry(TopicSet.LEDGER, 6));
+                entry(TopicSet.DEAD_LETTER, 1), entry(TopicSet.LEDGER, 6),
+                entry(TopicSet.WEBHOOK_RETRY, TopicSet.WEBHOOK_RETRY_LANES), entry(TopicSet.WEBHOOK_EXHAUSTED, 1));
     }
 }

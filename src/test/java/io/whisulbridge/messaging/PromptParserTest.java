@@ -254,4 +254,39 @@ class PromptParserTest {
     void unreadableRecordWithoutAUsableKeyHasNoRequestId(String key) {
         assertThat(unreadable(utf8(key), utf8("not json")).keyRequestId()).isNull();
     }
+
+    // ---- callback_url ----------------------------------------------------------------------------------------
+
+    @Test
+    void callbackUrlIsKeptOnTheEventAsWritten() {
+        assertThat(valid("k", "{\"prompt\": \"lofi\", \"callback_url\": \"https://hooks.example.com/songs?x=1\"}")
+                .callbackUrl()).isEqualTo("https://hooks.example.com/songs?x=1");
+    }
+
+    @Test
+    void aPromptWithoutCallbackUrlHasNone() {
+        assertThat(valid("k", "{\"prompt\": \"lofi\"}").callbackUrl()).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"42", "{\"url\": \"https://a.example\"}", "\"ftp://a.example/x\"", "\"/relative/path\"",
+            "\"https://\"", "\"https://user:pw@a.example/\"", "\"https://a.example/#frag\"", "\"not a url\""})
+    void callbackUrlThatIsNotAnAbsoluteHttpUrlMakesThePromptInvalid(String callbackUrl) {
+        ParsedPrompt.Invalid invalid = invalid("k", "{\"prompt\": \"lofi\", \"callback_url\": " + callbackUrl + "}");
+        assertThat(invalid.error()).contains("callback_url");
+        assertThat(invalid.callbackUrl()).isNull();
+    }
+
+    @Test
+    void callbackUrlLongerThanTheBoundMakesThePromptInvalid() {
+        String url = "https://a.example/" + "x".repeat(PromptParser.MAX_CALLBACK_URL_LENGTH);
+        assertThat(invalid("k", "{\"prompt\": \"lofi\", \"callback_url\": \"" + url + "\"}").error())
+                .contains("callback_url has " + url.length() + " characters");
+    }
+
+    @Test
+    void aValidCallbackUrlIsKeptOnAnInvalidPromptSoTheCallerHearsOfIt() {
+        assertThat(invalid("k", "{\"prompt\": \"\", \"callback_url\": \"https://a.example/h\"}").callbackUrl())
+                .isEqualTo("https://a.example/h");
+    }
 }

@@ -25,7 +25,7 @@ class JobTest {
 
     private static Outcome failure() {
         return new Outcome.Failure(new SongFailure("r-1", "j-1", "a prompt", FailureReason.GENERATION_FAILED, "boom", 2,
-                T0.toString(), null));
+                T0.toString(), null, null));
     }
 
     private Job.RecordFate fate() {
