@@ -89,7 +89,7 @@ public final class WhisulResponses {
     }
 
     /** Whole seconds or an HTTP date; only meaningful on 429 and 503. */
-    static Duration retryAfterOf(int status, String header, Instant now) {
+    public static Duration retryAfterOf(int status, String header, Instant now) {
         if ((status != 429 && status != 503) || header == null || header.isBlank()) {
             return null;
         }

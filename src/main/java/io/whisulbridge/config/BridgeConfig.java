@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -18,6 +19,8 @@ public interface BridgeConfig {
     Whisul whisul();
 
     Bridge bridge();
+
+    Webhook webhook();
 
     interface Whisul {
         @WithDefault("https://whisul.com/api")
@@ -170,5 +173,62 @@ public interface BridgeConfig {
 
         @WithDefault(TopicSet.LEDGER)
         String ledger();
+
+        /** Deliveries waiting for their next attempt; one partition per lane of waits (TopicSet#WEBHOOK_RETRY_LANES). */
+        @WithName("webhook-retry")
+        @WithDefault(TopicSet.WEBHOOK_RETRY)
+        String webhookRetry();
+
+        /** Deliveries that used up the schedule, with their last error. */
+        @WithName("webhook-exhausted")
+        @WithDefault(TopicSet.WEBHOOK_EXHAUSTED)
+        String webhookExhausted();
+    }
+
+    /**
+     * Signed webhooks (Standard Webhooks): each outcome is POSTed to the operator's {@code WEBHOOK_URLS} and to the
+     * prompt's {@code callback_url}, by a dispatcher with a consumer group of its own, so receivers never hold up the
+     * outcomes on Kafka.
+     */
+    interface Webhook {
+        /** The dispatcher runs when this is true and {@code WEBHOOK_SECRET} is set. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The operator's own subscribers, comma-separated; they get every outcome and skip the host allow-list. */
+        Optional<String> urls();
+
+        /** {@code whsec_} + base64, comma-separated during a rotation (each delivery then carries one signature per secret). */
+        Optional<String> secret();
+
+        /** Hosts a prompt's {@code callback_url} may name, comma-separated, exact match; empty: no callback_url is accepted. */
+        Optional<String> allowedHosts();
+
+        /** Lets deliveries reach loopback, link-local, private, unspecified and multicast addresses. */
+        @WithDefault("false")
+        boolean allowPrivateNetworks();
+
+        /** Lets deliveries use plain {@code http}; otherwise only {@code https}. */
+        @WithDefault("false")
+        boolean allowHttp();
+
+        /** The waits before each retry; a delivery failed this many times plus one goes to the exhausted topic. */
+        @WithDefault("5s,5m,30m,2h,5h")
+        List<Duration> schedule();
+
+        /** Each wait moves by up to this share of itself, at random, so retries of many deliveries spread out. */
+        @WithDefault("0.2")
+        double jitter();
+
+        /** One attempt, from connecting to the end of the response, takes at most this long. */
+        @WithDefault("15s")
+        Duration timeout();
+
+        /** Deliveries under way at once per instance; also the records one poll takes. */
+        @WithDefault("16")
+        int maxInFlight();
+
+        /** Unset: {@code <BRIDGE_CONSUMER_GROUP>-webhooks}. */
+        Optional<String> consumerGroup();
     }
 }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,6 +70,8 @@ public class BridgeMetrics {
     private final Counter internalFailures;
     private final Counter intentsResubmitted;
     private final Counter fencedWritesRefused;
+    private final Counter webhookRetries;
+    private final Counter webhookExhausted;
 
     public BridgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -117,6 +120,54 @@ public class BridgeMetrics {
         intentsResubmitted = Counter.builder(PREFIX + "intents.resubmitted")
                 .description("Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
                 .register(registry);
+        webhookDeliveryCounter("delivered", "2xx");
+        webhookDeliveryCounter("gone", "4xx");
+        for (String statusClass : List.of("3xx", "4xx", "5xx", "none")) {
+            webhookDeliveryCounter("failed", statusClass);
+        }
+        for (String reason : WEBHOOK_REFUSAL_REASONS) {
+            webhookRefusedCounter(reason);
+        }
+        webhookRetries = Counter.builder(PREFIX + "webhook.retries")
+                .description("Failed webhook deliveries scheduled for another attempt on the retry topic")
+                .register(registry);
+        webhookExhausted = Counter.builder(PREFIX + "webhook.exhausted")
+                .description("Webhook deliveries that used up WEBHOOK_SCHEDULE, sent to the exhausted topic")
+                .register(registry);
+    }
+
+    /** The reasons a webhook delivery is refused before connecting (DeliveryRules.Reason tags). */
+    public static final List<String> WEBHOOK_REFUSAL_REASONS = List.of("scheme", "host_not_allowed", "address", "unresolved");
+
+    /**
+     * One webhook attempt ended: {@code result} {@code delivered} (2xx), {@code gone} (410: no more retries) or
+     * {@code failed}; {@code statusClass} {@code 2xx}..{@code 5xx}, or {@code none} when no response came.
+     */
+    public void webhookAttempt(String result, String statusClass) {
+        webhookDeliveryCounter(result, statusClass).increment();
+    }
+
+    /** A webhook delivery refused before connecting (scheme, host allow-list, resolved address): never retried. */
+    public void webhookRefused(String reason) {
+        webhookRefusedCounter(reason).increment();
+    }
+
+    public void webhookRetryScheduled() {
+        webhookRetries.increment();
+    }
+
+    public void webhookExhausted() {
+        webhookExhausted.increment();
+    }
+
+    private Counter webhookDeliveryCounter(String result, String statusClass) {
+        return Counter.builder(PREFIX + "webhook.deliveries").tags("result", result, "status_class", statusClass)
+                .description("Webhook delivery attempts, by result and HTTP status class").register(registry);
+    }
+
+    private Counter webhookRefusedCounter(String reason) {
+        return Counter.builder(PREFIX + "webhook.refused").tag("reason", reason)
+                .description("Webhook deliveries refused before connecting, by reason").register(registry);
     }
 
     public void promptReceived() {
