@@ -115,6 +115,21 @@ final class Scenario {
         }
     }
 
+    /** Prompts whose outcomes are to be delivered to {@code callbackUrl} as well. */
+    void publishWithCallback(List<String> requestIds, String callbackUrl) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (String id : requestIds) {
+                producer.send(new ProducerRecord<>(topics.prompts(), id, "{\"request_id\":\"" + id
+                        + "\",\"prompt\":\"" + prompt(id) + "\",\"callback_url\":\"" + callbackUrl + "\"}"));
+            }
+            producer.flush();
+        }
+    }
+
     /** One record as it is, with its headers, to a given partition (null: the partitioner decides). */
     void publishRaw(Integer partition, String key, byte[] value, Map<String, String> headers) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
@@ -166,7 +181,8 @@ final class Scenario {
         return records(List.of(topics.deadLetter()));
     }
 
-    private List<TopicRecord> records(List<String> topics) {
+    /** Every record on the given topics, from the start (read_committed). */
+    List<TopicRecord> records(List<String> topics) {
         List<TopicRecord> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
