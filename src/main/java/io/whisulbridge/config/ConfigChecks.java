@@ -3,6 +3,8 @@ package io.whisulbridge.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /** Refuses to start on configuration that would fail later and less clearly. */
@@ -53,7 +55,52 @@ public final class ConfigChecks {
                     + ") is below the longest time a record legitimately waits for its outcome (" + longest.toMillis()
                     + " ms: submit retries, WHISUL_JOB_MAX_WAIT and poll retries); the consumer would be declared stuck");
         }
+        problems.addAll(webhookProblems(config.webhook()));
         return problems;
+    }
+
+    /** Never quotes a secret: a problem names its position in the list only. */
+    static List<String> webhookProblems(BridgeConfig.Webhook webhook) {
+        List<String> problems = new ArrayList<>();
+        List<String> secrets = webhook.secret().stream().flatMap(list -> Arrays.stream(list.split(",")))
+                .map(String::trim).filter(secret -> !secret.isEmpty()).toList();
+        for (int i = 0; i < secrets.size(); i++) {
+            if (!isWebhookSecret(secrets.get(i))) {
+                problems.add("WEBHOOK_SECRET: secret #" + (i + 1) + " is not whsec_ followed by base64");
+            }
+        }
+        List<String> urls = webhook.urls().stream().flatMap(list -> Arrays.stream(list.split(",")))
+                .map(String::trim).filter(url -> !url.isEmpty()).toList();
+        if (webhook.enabled() && !urls.isEmpty() && secrets.isEmpty()) {
+            problems.add("WEBHOOK_URLS is set but WEBHOOK_SECRET is not: deliveries are signed (whsec_ + base64)");
+        }
+        for (String url : urls) {
+            if (!isHttpUrl(url) || (!webhook.allowHttp() && !url.regionMatches(true, 0, "https:", 0, 6))) {
+                problems.add("WEBHOOK_URLS: '" + url + "' is not an absolute https URL (http only with WEBHOOK_ALLOW_HTTP=true)");
+            }
+        }
+        if (webhook.schedule().isEmpty() || webhook.schedule().stream().anyMatch(step -> !positive(step))) {
+            problems.add("WEBHOOK_SCHEDULE must list positive durations, e.g. 5s,5m,30m,2h,5h");
+        }
+        if (!(webhook.jitter() >= 0 && webhook.jitter() < 1)) {
+            problems.add("WEBHOOK_JITTER must be at least 0 and below 1");
+        }
+        if (!positive(webhook.timeout()) || webhook.maxInFlight() < 1) {
+            problems.add("WEBHOOK_TIMEOUT must be positive and WEBHOOK_MAX_IN_FLIGHT at least 1");
+        }
+        return problems;
+    }
+
+    private static boolean isWebhookSecret(String secret) {
+        if (!secret.startsWith("whsec_") || secret.length() == "whsec_".length()) {
+            return false;
+        }
+        try {
+            Base64.getDecoder().decode(secret.substring("whsec_".length()));
+            return true;
+        } catch (IllegalArgumentException notBase64) {
+            return false;
+        }
     }
 
     /** Kept back at shutdown for the connectors to close after the hand-over. */

@@ -361,6 +361,10 @@ public class WebhookDispatcher {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // a new group delivers what the topics still hold rather than lose outcomes published before it joined
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // heartbeats come from the client's own thread, not from the slow part: a replaced or killed dispatcher's
+        // partitions move after 10 s instead of the default 45
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
         int perPoll = Math.max(1, settings.maxInFlight());
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, perPoll);
         // a poll of N outcomes makes N x (operator URLs + 1) attempts at most, WEBHOOK_MAX_IN_FLIGHT at a time

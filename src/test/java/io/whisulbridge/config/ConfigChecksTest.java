@@ -163,4 +163,36 @@ class ConfigChecksTest {
                 .withMessageContaining("WHISUL_BASE_URL")
                 .withMessageContaining("BRIDGE_UNPROCESSED_RECORD_MAX_AGE_MS");
     }
+
+    // ---- webhooks ----------------------------------------------------------------------------------------------
+
+    @Test
+    void aWebhookSecretThatIsNotWhsecBase64IsNamedByPositionNeverQuoted() {
+        String secret = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=,s3cr3t-not-prefixed";
+        assertThat(ConfigChecks.problems(config(Map.of("webhook.secret", secret))))
+                .singleElement().asString().isEqualTo("WEBHOOK_SECRET: secret #2 is not whsec_ followed by base64")
+                .doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void operatorUrlsWithoutASecretCannotBeSigned() {
+        assertThat(ConfigChecks.problems(config(Map.of("webhook.urls", "https://hooks.example.com/a"))))
+                .singleElement().asString().contains("WEBHOOK_URLS is set but WEBHOOK_SECRET is not");
+    }
+
+    @Test
+    void anOperatorUrlOverPlainHttpNeedsTheSwitch() {
+        Map<String, String> plain = Map.of("webhook.urls", "http://hooks.example.com/a",
+                "webhook.secret", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=");
+        assertThat(ConfigChecks.problems(config(plain))).singleElement().asString().contains("WEBHOOK_ALLOW_HTTP");
+        Map<String, String> allowed = new java.util.HashMap<>(plain);
+        allowed.put("webhook.allow-http", "true");
+        assertThat(ConfigChecks.problems(config(allowed))).isEmpty();
+    }
+
+    @Test
+    void aWebhookScheduleStepMustBePositive() {
+        assertThat(ConfigChecks.problems(config(Map.of("webhook.schedule", "5s,0s"))))
+                .singleElement().asString().contains("WEBHOOK_SCHEDULE");
+    }
 }
