@@ -82,7 +82,9 @@ public final class TopicSetup {
         Map<String, String> compacted = Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS);
         Map<String, Map<String, String>> configs = Map.of(topics.prompts(), kept, topics.songs(), compacted,
                 topics.failures(), compacted, topics.ledger(), compacted,
-                topics.deadLetter(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS));
+                topics.deadLetter(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS),
+                topics.webhookRetry(), kept,
+                topics.webhookExhausted(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS));
         Map<String, NewTopic> wanted = new LinkedHashMap<>();
         topics.partitions(PROMPT_PARTITIONS, OUTCOME_PARTITIONS).forEach((name, partitions) -> wanted.put(name,
                 new NewTopic(name, Optional.of(partitions), replication).configs(configs.get(name))));

@@ -32,6 +32,8 @@ final class AppConfiguration {
     /** Read by Quarkus/SmallRye as kafka.bootstrap.servers (see application.properties). */
     static final String KAFKA_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
     static final String API_KEY = "WHISUL_API_KEY";
+    /** The webhook signing secret: like the API key, from a Secret, never in the ConfigMap. */
+    static final String WEBHOOK_SECRET = "WEBHOOK_SECRET";
     private static final String APP_PACKAGE = "io.whisulbridge.";
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)(?::([^}]*))?}");
@@ -140,11 +142,12 @@ final class AppConfiguration {
 
     /**
      * Every Kafka topic the service uses, resolved against an environment: those of its channels (incoming,
-     * dead-letter) and those it writes through its fenced writer (songs, failures, the ledger).
+     * dead-letter), those it writes through its fenced writer (songs, failures, the ledger) and the webhook
+     * dispatcher's own (retries, exhausted deliveries).
      */
     Set<String> channelTopics(Map<String, String> environment) {
         Set<String> out = new LinkedHashSet<>();
-        for (String written : List.of("songs", "failures", "ledger")) {
+        for (String written : List.of("songs", "failures", "ledger", "webhook-retry", "webhook-exhausted")) {
             out.add(resolve("${bridge.topics." + written + "}", environment));
         }
         for (String key : properties.keySet()) {

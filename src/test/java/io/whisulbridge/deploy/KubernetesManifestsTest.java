@@ -78,6 +78,7 @@ class KubernetesManifestsTest {
             unknown.removeAll(known);
             assertThat(unknown).as(r + ": ConfigMap keys the application does not read (known: " + known + ")").isEmpty();
             assertThat(r.configData()).as(r + ": the API key belongs in the Secret").doesNotContainKey(AppConfiguration.API_KEY);
+            assertThat(r.configData()).as(r + ": the webhook secret belongs in a Secret").doesNotContainKey(AppConfiguration.WEBHOOK_SECRET);
         });
     }
 
@@ -86,6 +87,7 @@ class KubernetesManifestsTest {
         Map<String, String> data = renders.get(0).configData();
         Set<String> expected = new TreeSet<>(app.knownEnvNames());
         expected.remove(AppConfiguration.API_KEY);
+        expected.remove(AppConfiguration.WEBHOOK_SECRET);
         assertThat(new TreeSet<>(data.keySet())).as("k8s/base/configmap.yaml names every setting").isEqualTo(expected);
         List<String> differing = new ArrayList<>();
         for (String env : expected) {
@@ -134,6 +136,19 @@ class KubernetesManifestsTest {
                 assertThat(r.name).as("only the dev overlay commits a Secret (the emulator's development key)").endsWith("dev");
                 assertThat(s.getStringData()).containsExactly(Map.entry(AppConfiguration.API_KEY, "local-dev-key"));
             });
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> webhookSecretComesFromAnOptionalSecret() {
+        return perRender(r -> {
+            var secret = r.bridgeContainer().getEnv().stream()
+                    .filter(e -> e.getName().equals(AppConfiguration.WEBHOOK_SECRET)).findFirst()
+                    .orElseThrow(() -> new AssertionError(r + ": the bridge has no " + AppConfiguration.WEBHOOK_SECRET));
+            assertThat(secret.getValueFrom().getSecretKeyRef().getName()).isEqualTo("whisul-bridge-webhook-secret");
+            assertThat(secret.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(AppConfiguration.WEBHOOK_SECRET);
+            assertThat(secret.getValueFrom().getSecretKeyRef().getOptional())
+                    .as(r + ": without it webhooks stay idle; the pod must start").isTrue();
         });
     }
 
