@@ -38,6 +38,7 @@ import java.util.stream.Stream;
  * <pre>
  * LocalRun [up] [--only=kafka[,emulator]]   start in the foreground
  * LocalRun try [TryPrompt options] a prompt  publish a prompt, follow its job, print and check the outcome
+ *                                            (--webhook: also receive and verify its signed webhook on 127.0.0.1)
  * LocalRun clean                             delete the data folder
  * </pre>
  */
@@ -223,6 +224,11 @@ public final class LocalRun {
         env.put("WHISUL_API_KEY", settings.apiKey());
         env.put("BRIDGE_HTTP_PORT", String.valueOf(settings.httpPort()));
         env.put("BRIDGE_MANAGEMENT_PORT", String.valueOf(settings.managementPort()));
+        // webhooks on, for `try --webhook`: its receiver listens on 127.0.0.1 over plain http, which production refuses
+        env.put("WEBHOOK_SECRET", settings.webhookSecret());
+        putUnlessSet(env, "WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
+        putUnlessSet(env, "WEBHOOK_ALLOW_HTTP", "true");
+        putUnlessSet(env, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
         start("the bridge", BRIDGE_STOP, settings.logs().resolve("bridge.log"), env,
                 List.of("-Xmx512m", "-jar", appDir().resolve("quarkus-run.jar").toString()));
     }
@@ -500,6 +506,9 @@ public final class LocalRun {
                 "--save-dir=" + settings.shown(settings.runDir().resolve("try")),
                 "--status-url=" + written.getOrDefault("BRIDGE_STATUS_URL",
                         "http://127.0.0.1:" + settings.managementPort())));
+        if (Arrays.asList(argv).contains("--webhook")) {
+            args.add("--webhook-secret=" + settings.webhookSecret());
+        }
         args.addAll(List.of(argv));
         if (Arrays.stream(argv).noneMatch(a -> !a.startsWith("--"))) {
             args.add("melancholic piano in the rain");

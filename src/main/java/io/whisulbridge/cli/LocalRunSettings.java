@@ -4,6 +4,7 @@ import io.whisulbridge.config.TopicSet;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What a local run reads from its environment: where its data goes, its ports, and whether it starts a broker and
@@ -11,7 +12,14 @@ import java.util.Map;
  */
 record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPort, int emulatorPort, int httpPort,
         int managementPort, boolean keepData, String externalBootstrap, String externalWhisul, String apiKey,
-        TopicSet topics) {
+        TopicSet topics, String webhookSecret) {
+
+    /**
+     * The signing secret of a local run's webhooks unless WEBHOOK_SECRET is set: fixed, so that {@code try --webhook}
+     * (another process) verifies with the secret the bridge signs with. It guards nothing: the local run's receiver
+     * listens on 127.0.0.1 only.
+     */
+    static final String LOCAL_WEBHOOK_SECRET = "whsec_cnVuLWxvY2FsLXdlYmhvb2stc2VjcmV0";
 
     static LocalRunSettings from(Map<String, String> env, Path root) {
         Path runDir = root.resolve(env.getOrDefault("RUN_LOCAL_DIR", ".run")).normalize();
@@ -30,7 +38,8 @@ record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPor
         return new LocalRunSettings(root, runDir, kafkaPort, port(env, "RUN_LOCAL_KAFKA_CONTROLLER_PORT", kafkaPort + 1),
                 port(env, "RUN_LOCAL_EMULATOR_PORT", 8090), port(env, "BRIDGE_HTTP_PORT", 8080),
                 port(env, "BRIDGE_MANAGEMENT_PORT", 9000), "1".equals(env.get("RUN_LOCAL_KEEP_DATA")),
-                blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")), whisul, key, TopicSet.fromEnvironment(env));
+                blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")), whisul, key, TopicSet.fromEnvironment(env),
+                Objects.requireNonNullElse(blankToNull(env.get("WEBHOOK_SECRET")), LOCAL_WEBHOOK_SECRET));
     }
 
     boolean ownsKafka() {

@@ -77,12 +77,12 @@ public final class TryPrompt {
         CliSupport.Args args;
         Duration timeout;
         try {
-            args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir", "status-url"),
-                    List.of("no-download", "help"));
+            args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir", "status-url",
+                    "webhook-secret"), List.of("no-download", "help", "webhook"));
             if (args.flag("help")) {
                 System.out.println("Usage: TryPrompt [--bootstrap=HOST:PORT] [--timeout=3m] [--request-id=ID] "
                         + "[--save-dir=DIR] [--status-url=http://HOST:MANAGEMENT_PORT] [--no-download] "
-                        + "a prompt in words");
+                        + "[--webhook [--webhook-secret=whsec_...]] a prompt in words");
                 return 0;
             }
             timeout = CliSupport.duration(args.get("timeout", "3m"));
@@ -100,9 +100,29 @@ public final class TryPrompt {
         Path saveDir = args.options.containsKey("save-dir") ? Path.of(args.get("save-dir", ".")) : null;
         JobProgress progress = new JobProgress(args.get("status-url", null), requestId, System.console() != null,
                 System.out);
+        if (!args.flag("webhook")) {
+            return run(bootstrap, requestId, prompt, timeout, progress, args, saveDir, null);
+        }
+        String secret = args.get("webhook-secret", System.getenv("WEBHOOK_SECRET"));
+        if (secret == null || secret.isBlank()) {
+            System.err.println("try: --webhook needs the bridge's WEBHOOK_SECRET (./run-local try passes its own)");
+            return CliSupport.EXIT_SETUP;
+        }
+        try (TryReceiver receiver = TryReceiver.start(secret)) {
+            System.out.println("Webhook receiver listening on " + receiver.url()
+                    + "; it verifies signatures with the local run's secret");
+            return run(bootstrap, requestId, prompt, timeout, progress, args, saveDir, receiver);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("try: cannot start the webhook receiver: " + e.getMessage());
+            return CliSupport.EXIT_SETUP;
+        }
+    }
+
+    private static int run(String bootstrap, String requestId, String prompt, Duration timeout, JobProgress progress,
+            CliSupport.Args args, Path saveDir, TryReceiver webhook) {
         try {
             return new TryPrompt().run(bootstrap, TopicSet.fromEnvironment(System.getenv()), requestId, prompt,
-                    timeout, progress, !args.flag("no-download"), saveDir);
+                    timeout, progress, !args.flag("no-download"), saveDir, webhook);
         } catch (SetupException e) {
             System.err.println("try: " + e.getMessage());
             return CliSupport.EXIT_SETUP;
@@ -120,11 +140,14 @@ public final class TryPrompt {
     }
 
     int run(String bootstrap, TopicSet topics, String requestId, String prompt, Duration timeout,
-            JobProgress progress, boolean download, Path saveDir) {
+            JobProgress progress, boolean download, Path saveDir, TryReceiver webhook) {
         ObjectNode event = JSON.createObjectNode();
         event.put("request_id", requestId);
         event.put("prompt", prompt);
         event.putObject("metadata").put("source", "run-local try");
+        if (webhook != null) {
+            event.put("callback_url", webhook.url());
+        }
 
         long start = System.nanoTime();
         ConsumerRecord<String, String> outcome;
@@ -173,6 +196,9 @@ public final class TryPrompt {
             printFailure(value);
         }
         System.out.println(RAW_PREFIX + value);
+        if (webhook != null && !receivedWebhook(webhook, requestId + (success ? ":completed" : ":failed"))) {
+            return 1;
+        }
         if (!success) {
             return 1;
         }
@@ -198,6 +224,40 @@ public final class TryPrompt {
         System.out.println(ok ? "OK: a SongResult with a playable, non-silent audio file and a valid cover image."
                 : "FAILED: the SongResult's files did not check out (see above).");
         return ok ? 0 : 1;
+    }
+
+    /**
+     * Waits for the outcome's delivery and prints it. The dispatcher reads the outcome topics in its own consumer
+     * group, so the webhook follows the outcome by about a poll; a first attempt that failed would come back after
+     * the schedule's first step (5 s by default).
+     */
+    private static boolean receivedWebhook(TryReceiver receiver, String webhookId) {
+        Duration wait = Duration.ofSeconds(30);
+        System.out.println();
+        System.out.println("Waiting up to " + CliSupport.seconds(wait) + " for the webhook " + webhookId + " ...");
+        long deadline = System.nanoTime() + wait.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                TryReceiver.Delivery delivery = receiver.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                if (delivery == null) {
+                    break;
+                }
+                if (!delivery.id().equals(webhookId)) {
+                    continue; // an earlier try's retry, or another outcome
+                }
+                System.out.println((delivery.verified() ? "Webhook received, signature VERIFIED" : "Webhook received, "
+                        + "signature REJECTED (" + delivery.problem() + ")") + ":");
+                line("webhook-id", delivery.id());
+                line("timestamp", delivery.timestamp());
+                System.out.println("  body        " + delivery.body());
+                return delivery.verified();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.out.println("NO WEBHOOK for " + webhookId + " within " + CliSupport.seconds(wait) + ". Does the bridge "
+                + "run with webhooks on? (its log says \"webhooks: dispatcher on\")");
+        return false;
     }
 
     private static Map<String, Object> consumerConfig(String bootstrap) {

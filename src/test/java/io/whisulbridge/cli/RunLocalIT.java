@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Black-box check of the local run path ({@code ./run-local}, {@link LocalRun}, docs/local-run.md), so that it cannot rot: on free
  * ports and its own data folder (target/run-local-it), it starts the script as a developer would, waits for
- * "ready", runs {@code ./run-local try}, downloads the song and the cover and checks them, stops the script with
+ * "ready", runs {@code ./run-local try --webhook} (which also receives and verifies the signed webhook), downloads
+ * the song and the cover and checks them, stops the script with
  * SIGINT (Ctrl-C), and checks that every process the script started is gone and every port is free. Then it starts
  * a second run on the same data folder, which must come up cleanly, and stops it too.
  *
@@ -91,7 +92,8 @@ class RunLocalIT {
 
         String requestId = "run-local-it-" + System.currentTimeMillis();
         Result tried = exec(root, env, runDir.resolve("try.out"), Duration.ofMinutes(3),
-                "./run-local", "try", "--timeout=120s", "--request-id=" + requestId, "melancholic piano in the rain");
+                "./run-local", "try", "--webhook", "--timeout=120s", "--request-id=" + requestId,
+                "melancholic piano in the rain");
         assertThat(tried.exitCode()).as("./run-local try exit code; output:%n%s", tried.output()).isZero();
         JsonNode song = rawOutcome(tried.output());
         assertThat(song.path("request_id").asText()).isEqualTo(requestId);
@@ -100,6 +102,8 @@ class RunLocalIT {
         assertThat(song.path("duration_seconds").asInt()).isPositive();
         assertThat(song.path("tags").size()).isPositive();
         assertThat(tried.output()).contains("OK: a SongResult");
+        // the bridge of a local run delivers signed webhooks; try's receiver on 127.0.0.1 verified this one
+        assertThat(tried.output()).contains("Webhook received, signature VERIFIED", requestId + ":completed");
         assertThat(tried.output()).as("progress from the bridge's status API while waiting")
                 .containsPattern("waited \\d+:\\d\\d   (submitting|polling), \\d+ polls?");
         assertValidWav(download(song.path("song_url").asText()), song.path("duration_seconds").asInt());
