@@ -120,7 +120,8 @@ class MetricsIT {
         scrape.names().stream().filter(name -> name.startsWith("whisul_bridge_"))
                 .forEach(name -> scrape.samples(name).forEach(sample -> labels.addAll(sample.labels().keySet())));
 
-        assertThat(labels).isSubsetOf("reason", "phase", "endpoint", "status", "le");
+        // each of these takes a handful of values (the webhook meters' result and status_class included)
+        assertThat(labels).isSubsetOf("reason", "phase", "endpoint", "status", "le", "result", "status_class");
     }
 
     @Test
