@@ -105,9 +105,10 @@ public class WebhookDispatcher {
             LOG.info("webhooks: dispatcher off, WEBHOOK_SECRET is not set: no outcome is delivered by HTTP");
             return;
         }
-        running = true;
         thread = new Thread(this::run, "webhook-dispatcher");
         thread.setDaemon(true);
+        // written after the thread field: stop() reads running first, and then sees the thread
+        running = true;
         thread.start();
         LOG.infof("webhooks: dispatcher on, consumer group %s, %d operator URL(s), %d attempts per delivery",
                 group, OutcomeDeliveries.urls(settings.urls()).size(), schedule.attempts());
