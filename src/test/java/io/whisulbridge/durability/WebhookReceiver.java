@@ -36,8 +36,13 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
 
     WebhookReceiver(String secret) throws IOException {
+        this(secret, 0);
+    }
+
+    /** @param port 0 for any free port; a given one, to come back where a receiver that was down used to be */
+    WebhookReceiver(String secret, int port) throws IOException {
         this.verifier = verifier(secret);
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
         server.createContext("/", this::handle);
         server.start();
     }
