@@ -22,6 +22,8 @@ public interface BridgeConfig {
 
     Webhook webhook();
 
+    Archive archive();
+
     interface Whisul {
         @WithDefault("https://whisul.com/api")
         String baseUrl();
@@ -120,7 +122,7 @@ public interface BridgeConfig {
          * Age after which the throttled commit strategy declares a record stuck and the channel unhealthy. A record
          * legitimately waits for its whole job, so this must exceed the job deadline plus the submit retry budget.
          */
-        @WithDefault("1800000")
+        @WithDefault("2400000")
         long unprocessedRecordMaxAgeMs();
 
         /** How long an outcome publish is retried after the broker refused it, between attempts. */
@@ -230,5 +232,57 @@ public interface BridgeConfig {
 
         /** Unset: {@code <BRIDGE_CONSUMER_GROUP>-webhooks}. */
         Optional<String> consumerGroup();
+    }
+
+    /**
+     * Copies of every completed song and cover in an S3-compatible bucket, made before the outcome is published. Off
+     * unless {@code ARCHIVE_S3_BUCKET} is set. Credentials come from the AWS SDK's default provider chain
+     * ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, web identity, instance profile), never from here.
+     */
+    interface Archive {
+        S3 s3();
+
+        /** Transfers (song or cover, download streamed into upload) at once in this process; the rest wait. */
+        @WithDefault("16")
+        int maxConcurrent();
+
+        /**
+         * From the moment Whisul says completed: if archiving has not succeeded by then, the song is published with
+         * {@code archive} null and an {@code archive_error}. Whisul's links expire, so this is also how long a
+         * song's outcome may wait for storage that is down.
+         */
+        @WithDefault("10m")
+        Duration deadline();
+
+        /** One attempt at one file, download and upload together; a hung asset host or bucket is abandoned after it. */
+        @WithDefault("2m")
+        Duration transferTimeout();
+
+        /** Failed transfers are retried from 1 s, doubling up to this, until the deadline. */
+        @WithDefault("30s")
+        Duration retryMaxBackoff();
+
+        default boolean enabled() {
+            return s3().bucket().isPresent();
+        }
+    }
+
+    interface S3 {
+        /** Setting it turns archiving on. */
+        Optional<String> bucket();
+
+        /** Empty: AWS's own endpoint for the region. Set it for S3-compatible servers (MinIO, Ceph, S3Mock). */
+        Optional<String> endpoint();
+
+        /** Required when a bucket is set (checked at start-up): the SDK must never guess it from the environment. */
+        Optional<String> region();
+
+        /** Path-style URLs ({@code endpoint/bucket/key}), which most S3-compatible servers need; AWS prefers virtual hosts. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Keys are {@code <prefix>/<request_id>/<job_id>/song.<ext>} and {@code .../cover.<ext>}. */
+        @WithDefault("songs")
+        String prefix();
     }
 }

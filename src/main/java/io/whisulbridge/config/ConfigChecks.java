@@ -48,6 +48,7 @@ public final class ConfigChecks {
                     + handOver + " (WHISUL_REQUEST_TIMEOUT plus a ledger write) for submits under way to be recorded; "
                     + "raise it or lower WHISUL_REQUEST_TIMEOUT");
         }
+        problems.addAll(archiveProblems(config.archive()));
         Duration longest = longestRecordWait(config);
         if (config.bridge().unprocessedRecordMaxAgeMs() > 0
                 && Duration.ofMillis(config.bridge().unprocessedRecordMaxAgeMs()).compareTo(longest) < 0) {
@@ -91,6 +92,31 @@ public final class ConfigChecks {
         return problems;
     }
 
+    private static List<String> archiveProblems(BridgeConfig.Archive archive) {
+        List<String> problems = new ArrayList<>();
+        if (!archive.enabled()) {
+            return problems;
+        }
+        if (archive.s3().bucket().orElse("").isBlank()) {
+            problems.add("ARCHIVE_S3_BUCKET must not be blank");
+        }
+        if (archive.s3().region().map(String::isBlank).orElse(true)) {
+            problems.add("ARCHIVE_S3_REGION is required when ARCHIVE_S3_BUCKET is set (e.g. eu-west-1; any name for "
+                    + "S3-compatible servers that ignore it)");
+        }
+        if (archive.s3().endpoint().isPresent() && !isHttpUrl(archive.s3().endpoint().get())) {
+            problems.add("ARCHIVE_S3_ENDPOINT must be an absolute http(s) URL or empty (AWS), was '"
+                    + archive.s3().endpoint().get() + "'");
+        }
+        if (archive.maxConcurrent() < 1) {
+            problems.add("ARCHIVE_MAX_CONCURRENT must be at least 1");
+        }
+        if (!positive(archive.deadline()) || !positive(archive.transferTimeout()) || !positive(archive.retryMaxBackoff())) {
+            problems.add("ARCHIVE_DEADLINE, ARCHIVE_TRANSFER_TIMEOUT and ARCHIVE_RETRY_MAX_BACKOFF must be positive");
+        }
+        return problems;
+    }
+
     private static boolean isWebhookSecret(String secret) {
         if (!secret.startsWith("whsec_") || secret.length() == "whsec_".length()) {
             return false;
@@ -116,7 +142,8 @@ public final class ConfigChecks {
         BridgeConfig.Whisul whisul = config.whisul();
         Duration perRetry = whisul.retryMaxBackoff().plus(whisul.requestTimeout()).plusSeconds(1);
         Duration retries = perRetry.multipliedBy(whisul.maxRetries() + 1L);
-        return retries.multipliedBy(2).plus(whisul.jobMaxWait()).plus(whisul.pollMaxInterval())
+        Duration archiving = config.archive().enabled() ? config.archive().deadline() : Duration.ZERO;
+        return retries.multipliedBy(2).plus(whisul.jobMaxWait()).plus(whisul.pollMaxInterval()).plus(archiving)
                 .plus(config.bridge().publishRetryBackoff());
     }
 

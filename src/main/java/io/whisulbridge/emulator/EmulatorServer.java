@@ -456,6 +456,22 @@ final class EmulatorServer extends AbstractVerticle {
             send(req, endpoint, Reply.error(404, "Not found", "No such asset."), 0);
             return;
         }
+        EmulatorSettings s = settings;
+        if (!s.assetTtl().isZero() && System.currentTimeMillis() - job.finishedAtMillis >= s.assetTtl().toMillis()) {
+            send(req, endpoint, Reply.error(404, "Not found", "This asset has expired."), 0);
+            return;
+        }
+        if (chance(random, s.assetHangProbability())) {
+            return; // never answered: the client must give up by itself (the connection stays open until it does)
+        }
+        if (chance(random, s.assetFailureProbability())) {
+            send(req, endpoint, Reply.error(500, "Internal server error", "The asset could not be served."), 0);
+            return;
+        }
+        if (endpoint.equals(AUDIO) && s.syntheticSongBytes() > 0) {
+            streamSynthetic(req, job.id, s.syntheticSongBytes());
+            return;
+        }
         Composition c = job.composition;
         Callable<byte[]> render = endpoint.equals(AUDIO) ? () -> AudioSynth.renderWav(c) : () -> CoverArt.renderPng(c);
         assets.get(name, render, stats::assetRendered).onComplete(ar -> {
@@ -469,6 +485,55 @@ final class EmulatorServer extends AbstractVerticle {
                 send(req, endpoint, Reply.error(500, "Internal server error", "Rendering failed."), 0);
             }
         });
+    }
+
+    /**
+     * A synthetic song, written chunk by chunk as the client reads it (the response's write queue decides when the
+     * next chunk is made), so its size is bounded by nothing but the dial.
+     */
+    private void streamSynthetic(HttpServerRequest req, String jobId, long size) {
+        stats.request(AUDIO, 200);
+        HttpServerResponse res = req.response();
+        res.setStatusCode(200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, SyntheticAsset.CONTENT_TYPE)
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(size));
+        if (req.method() == HttpMethod.HEAD) {
+            res.end();
+            return;
+        }
+        new SyntheticWriter(res, jobId, size).next();
+    }
+
+    private static final class SyntheticWriter {
+        private static final int CHUNK = 64 * 1024;
+        private final HttpServerResponse res;
+        private final String jobId;
+        private final long size;
+        private long offset;
+
+        SyntheticWriter(HttpServerResponse res, String jobId, long size) {
+            this.res = res;
+            this.jobId = jobId;
+            this.size = size;
+        }
+
+        void next() {
+            while (offset < size && !res.writeQueueFull()) {
+                if (res.closed()) {
+                    return;
+                }
+                int length = (int) Math.min(CHUNK, size - offset);
+                byte[] chunk = new byte[length];
+                SyntheticAsset.fill(jobId, offset, chunk, length);
+                offset += length;
+                res.write(Buffer.buffer(chunk));
+            }
+            if (offset >= size) {
+                res.end();
+            } else if (!res.closed()) {
+                res.drainHandler(v -> next());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- admin

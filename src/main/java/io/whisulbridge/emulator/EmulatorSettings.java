@@ -42,7 +42,11 @@ public record EmulatorSettings(
         Long seed,
         int statsMaxEntries,
         long renderCacheBytes,
-        int renderThreads) {
+        int renderThreads,
+        Duration assetTtl,
+        double assetFailureProbability,
+        double assetHangProbability,
+        long syntheticSongBytes) {
 
     public static final String ENV_PREFIX = "WHISUL_EMULATOR_";
     public static final String PROPERTY_PREFIX = "whisul.emulator.";
@@ -131,6 +135,12 @@ public record EmulatorSettings(
         }
         if (renderThreads < 1) {
             throw new IllegalArgumentException("renderThreads must be >= 1");
+        }
+        requireNonNegative("assetTtl", assetTtl);
+        requireProbability("assetFailureProbability", assetFailureProbability);
+        requireProbability("assetHangProbability", assetHangProbability);
+        if (syntheticSongBytes < 0) {
+            throw new IllegalArgumentException("syntheticSongBytes must be >= 0 (0 = render real audio)");
         }
     }
 
@@ -241,6 +251,10 @@ public record EmulatorSettings(
         m.put("statsMaxEntries", statsMaxEntries);
         m.put("renderCacheBytes", renderCacheBytes);
         m.put("renderThreads", renderThreads);
+        m.put("assetTtl", formatDuration(assetTtl));
+        m.put("assetFailureProbability", assetFailureProbability);
+        m.put("assetHangProbability", assetHangProbability);
+        m.put("syntheticSongBytes", syntheticSongBytes);
         return m;
     }
 
@@ -312,6 +326,10 @@ public record EmulatorSettings(
         private int statsMaxEntries = 10_000;
         private long renderCacheBytes = 64L * 1024 * 1024;
         private int renderThreads = 2;
+        private Duration assetTtl = Duration.ZERO;
+        private double assetFailureProbability;
+        private double assetHangProbability;
+        private long syntheticSongBytes;
 
         private Builder() {
         }
@@ -339,6 +357,10 @@ public record EmulatorSettings(
             statsMaxEntries = s.statsMaxEntries;
             renderCacheBytes = s.renderCacheBytes;
             renderThreads = s.renderThreads;
+            assetTtl = s.assetTtl;
+            assetFailureProbability = s.assetFailureProbability;
+            assetHangProbability = s.assetHangProbability;
+            syntheticSongBytes = s.syntheticSongBytes;
         }
 
         public Builder host(String host) {
@@ -487,6 +509,33 @@ public record EmulatorSettings(
             return this;
         }
 
+        /** Assets answer 404 once their job finished this long ago (0: as long as the job is kept). */
+        public Builder assetTtl(Duration ttl) {
+            this.assetTtl = ttl;
+            return this;
+        }
+
+        /** Share of asset downloads answered 500. */
+        public Builder assetFailureProbability(double p) {
+            this.assetFailureProbability = p;
+            return this;
+        }
+
+        /** Share of asset downloads that are never answered: the request is read and left hanging. */
+        public Builder assetHangProbability(double p) {
+            this.assetHangProbability = p;
+            return this;
+        }
+
+        /**
+         * Songs become a synthetic file of this many bytes (deterministic per job, see {@link SyntheticAsset}),
+         * streamed without being rendered or held in memory; 0 renders real audio.
+         */
+        public Builder syntheticSongBytes(long bytes) {
+            this.syntheticSongBytes = bytes;
+            return this;
+        }
+
         /**
          * Sets one dial from text. An empty value resets a nullable dial ({@code publicBaseUrl}, {@code seed}).
          * {@code jobDuration} takes a preset name ({@code demo}, {@code realistic}), one duration, or {@code MIN..MAX}.
@@ -529,6 +578,10 @@ public record EmulatorSettings(
                     case "statsmaxentries" -> statsMaxEntries(Integer.parseInt(v));
                     case "rendercachebytes" -> renderCacheBytes(Long.parseLong(v));
                     case "renderthreads" -> renderThreads(Integer.parseInt(v));
+                    case "assetttl" -> assetTtl(parseDuration(v));
+                    case "assetfailureprobability" -> assetFailureProbability(Double.parseDouble(v));
+                    case "assethangprobability" -> assetHangProbability(Double.parseDouble(v));
+                    case "syntheticsongbytes" -> syntheticSongBytes(Long.parseLong(v));
                     default -> throw new IllegalArgumentException("unknown emulator setting '" + name + "'");
                 }
             } catch (NumberFormatException e) {
@@ -547,7 +600,7 @@ public record EmulatorSettings(
                     failureProbability, rateLimitedProbability, retryAfterSeconds, serverErrorProbability,
                     expiryProbability, completedJobTtl, slowResponseProbability, slowResponseMin, slowResponseMax,
                     durationForm, rateLimitPerSecond, rateLimitBurst, seed, statsMaxEntries, renderCacheBytes,
-                    renderThreads);
+                    renderThreads, assetTtl, assetFailureProbability, assetHangProbability, syntheticSongBytes);
         }
 
         private static JobDurationPreset preset(String v) {

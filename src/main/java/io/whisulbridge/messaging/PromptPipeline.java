@@ -3,6 +3,7 @@ package io.whisulbridge.messaging;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.whisulbridge.archive.SongArchiver;
 import io.whisulbridge.client.ApiKeyGate;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.Channels;
@@ -57,6 +58,7 @@ public class PromptPipeline {
     static final String HALT_AFTER_PUBLISH = "whisul-bridge.test.halt-after-publish";
 
     private final JobDriver jobs;
+    private final SongArchiver archiver;
     private final OutcomePublisher outcomes;
     private final JobLedger ledger;
     private final JobTracing tracing;
@@ -70,10 +72,11 @@ public class PromptPipeline {
     private final AtomicInteger published = new AtomicInteger();
     private volatile boolean closing;
 
-    public PromptPipeline(JobDriver jobs, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
+    public PromptPipeline(JobDriver jobs, SongArchiver archiver, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
                           ApiKeyGate keyGate, BridgeMetrics metrics, FencedWriter writer, BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
+        this.archiver = archiver;
         this.outcomes = outcomes;
         this.ledger = ledger;
         this.tracing = tracing;
@@ -181,6 +184,7 @@ public class PromptPipeline {
             case SUBMITTING -> jobs.submit(job).replaceWithVoid();
             case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
+            case ARCHIVING -> archiver.archive(job).invoke(job::archived).replaceWithVoid();
             case DECIDED -> recordOutcome(job);
             case RECORDED -> outcomes.publish(job.partition(), job.requestId(), job.recordedOutcome()).invoke(() -> published(job));
             case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));

@@ -46,6 +46,9 @@ public class BridgeMetrics {
 
     public enum Phase { SUBMIT, POLL }
 
+    /** How archiving a completed song ended: both files (or the song, without a cover), one of two, or neither. */
+    public enum ArchiveResult { ARCHIVED, PARTIAL, FAILED }
+
     // Jobs take minutes at Whisul (examples: 77 s, 144 s) and at most WHISUL_JOB_MAX_WAIT (10 min) plus retries.
     private static final Duration[] JOB_DURATION_BUCKETS = seconds(1, 5, 15, 30, 60, 90, 120, 180, 300, 450, 600, 900, 1800);
     // At the documented 5-10 s cadence a few-minute job takes tens of polls.
@@ -69,6 +72,9 @@ public class BridgeMetrics {
     private final AtomicReference<Supplier<? extends Number>> inFlightMax = new AtomicReference<>(() -> 0);
     private final Counter internalFailures;
     private final Counter intentsResubmitted;
+    private final Map<ArchiveResult, Counter> archiveResults = new EnumMap<>(ArchiveResult.class);
+    private final Counter archiveRetries;
+    private final Counter archivedBytes;
     private final Counter fencedWritesRefused;
     private final Counter webhookRetries;
     private final Counter webhookExhausted;
@@ -117,6 +123,17 @@ public class BridgeMetrics {
         fencedWritesRefused = Counter.builder(PREFIX + "fenced.writes.refused")
                 .description("Ledger entries, outcomes and submit gates refused because the consumer group moved on or the partition left")
                 .register(registry);
+        for (ArchiveResult result : ArchiveResult.values()) {
+            archiveResults.put(result, Counter.builder(PREFIX + "archive.songs")
+                    .description("Completed songs by what archiving achieved before the outcome was decided; partial "
+                            + "and failed ones are published with an archive_error")
+                    .tag("result", result.name().toLowerCase(Locale.ROOT)).register(registry));
+        }
+        archiveRetries = Counter.builder(PREFIX + "archive.transfer.retries")
+                .description("Transfers to the archive bucket that failed and were tried again (asset host or bucket "
+                        + "trouble)").register(registry);
+        archivedBytes = Counter.builder(PREFIX + "archive.bytes")
+                .description("Bytes copied into the archive bucket").baseUnit("bytes").register(registry);
         intentsResubmitted = Counter.builder(PREFIX + "intents.resubmitted")
                 .description("Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
                 .register(registry);
@@ -222,6 +239,18 @@ public class BridgeMetrics {
     public void jobFinished(Duration sinceAccepted, int polls) {
         jobDuration.record(sinceAccepted);
         jobPolls.record(polls);
+    }
+
+    public void songArchived(ArchiveResult result) {
+        archiveResults.get(result).increment();
+    }
+
+    public void archiveTransferRetried() {
+        archiveRetries.increment();
+    }
+
+    public void archiveBytes(long bytes) {
+        archivedBytes.increment(bytes);
     }
 
     /** A transient error (429, 5xx, timeout, reset) that the job will retry. */

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
+import io.whisulbridge.domain.SongResult;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,9 +19,13 @@ import java.util.concurrent.CompletableFuture;
  * {@link State#ADMITTED} is entered only once the ledger holds what a crash would otherwise lose.
  * <pre>
  * ADMITTED --intentRecorded--> SUBMITTING --accepted--> ACCEPTED --acceptanceRecorded--> POLLING
+ * POLLING --completed--> ARCHIVING --archived--> DECIDED
  * SUBMITTING | POLLING --decide--> DECIDED --outcomeRecorded--> RECORDED --published--> PUBLISHED --doneRecorded--> DONE
  * any state before DONE --handOver--> HANDED_OVER
  * </pre>
+ * Archiving has no ledger entry of its own: the song is copied to a deterministic key, so a job resumed from its
+ * {@code SUBMITTED} entry polls once more, archives to the same objects, and only then decides; what it archived is
+ * recorded as part of the decided outcome.
  * Small and mutable on purpose: tens of thousands live at once, each touched by one step at a time (its steps run in
  * sequence); {@link JobPolicy} decides what Whisul's answers mean, this class only whether a move is allowed.
  */
@@ -35,6 +40,11 @@ public final class Job {
         ACCEPTED,
         /** The ledger holds the job id: polling. */
         POLLING,
+        /**
+         * Whisul finished the song: it is being copied to the archive bucket before the outcome is decided. Nothing
+         * of it is in the ledger; a crash here resumes from the job id (poll again, archive again, same keys).
+         */
+        ARCHIVING,
         /** The outcome is decided and not yet in the ledger. */
         DECIDED,
         /** The ledger holds the outcome, byte for byte: publishing it, again after a crash if need be. */
@@ -59,7 +69,7 @@ public final class Job {
     }
 
     /** Coarse phase, for the poll loop, the status API and the policy's tests. */
-    public enum Phase { SUBMITTING, POLLING, DONE }
+    public enum Phase { SUBMITTING, POLLING, ARCHIVING, DONE }
 
     private static final Set<State> DECIDABLE = EnumSet.of(State.SUBMITTING, State.POLLING);
 
@@ -84,6 +94,7 @@ public final class Job {
     private int consecutiveThrottles;
     private String lastError;
     private Outcome outcome;
+    private SongResult completed;
     private RecordedOutcome recorded;
     private boolean resubmittedIntent;
 
@@ -157,6 +168,18 @@ public final class Job {
         state = State.DECIDED;
     }
 
+    /** Whisul says completed: the song goes to the archive first; the outcome is decided once that is settled. */
+    void completed(SongResult song) {
+        moveTo(State.ARCHIVING, State.POLLING);
+        completed = song;
+    }
+
+    /** Archiving is settled (archived, partly, or not at all): the song result, with its archive, is the outcome. */
+    public void archived(SongResult withArchive) {
+        moveTo(State.DECIDED, State.ARCHIVING);
+        outcome = new Outcome.Song(withArchive);
+    }
+
     public void outcomeRecorded(RecordedOutcome value) {
         moveTo(State.RECORDED, State.DECIDED);
         recorded = value;
@@ -225,6 +248,7 @@ public final class Job {
         return switch (state) {
             case ADMITTED, SUBMITTING -> Phase.SUBMITTING;
             case ACCEPTED, POLLING -> Phase.POLLING;
+            case ARCHIVING -> Phase.ARCHIVING;
             default -> Phase.DONE;
         };
     }
@@ -344,6 +368,11 @@ public final class Job {
     /** The decided outcome; after a resume from a recorded outcome only its name is known ({@link #recordedOutcome}). */
     public Outcome outcome() {
         return outcome;
+    }
+
+    /** The song as Whisul finished it, while it is archived; null before and in any other path. */
+    public SongResult completedSong() {
+        return completed;
     }
 
     public String outcomeName() {

@@ -80,7 +80,7 @@ public final class JobPolicy {
             if (took != null) {
                 schedule.jobCompleted(took);
             }
-            job.decide(new Outcome.Song(songResult(job, completed.job())));
+            job.completed(songResult(job, completed.job())); // archived next, then decided
         } else if (answer instanceof PollResponse.Failed failed) {
             fail(job, FailureReason.GENERATION_FAILED, failed.error(), now);
         } else if (answer instanceof PollResponse.NotFound) {

@@ -195,4 +195,36 @@ class ConfigChecksTest {
         assertThat(ConfigChecks.problems(config(Map.of("webhook.schedule", "5s,0s"))))
                 .singleElement().asString().contains("WEBHOOK_SCHEDULE");
     }
+
+    @Test
+    void archivingIsOffWithoutABucketAndOnWithOne() {
+        assertThat(DEFAULTS.archive().enabled()).isFalse();
+        BridgeConfig on = config(Map.of("archive.s3.bucket", "songs", "archive.s3.region", "eu-west-1"));
+        assertThat(on.archive().enabled()).isTrue();
+        assertThat(on.archive().deadline()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(on.archive().maxConcurrent()).isEqualTo(16);
+        assertThat(on.archive().s3().pathStyle()).isFalse();
+        // the default record age still covers a job that also waits the whole archive deadline
+        assertThat(ConfigChecks.problems(on)).isEmpty();
+    }
+
+    @Test
+    void aBucketWithoutARegionIsAProblem() {
+        assertThat(ConfigChecks.problems(config(Map.of("archive.s3.bucket", "songs"))))
+                .singleElement().asString().contains("ARCHIVE_S3_REGION");
+    }
+
+    @Test
+    void anArchiveEndpointMustBeAnHttpUrl() {
+        assertThat(ConfigChecks.problems(config(Map.of("archive.s3.bucket", "songs", "archive.s3.region", "x",
+                "archive.s3.endpoint", "localhost:9090")))).singleElement().asString().contains("ARCHIVE_S3_ENDPOINT");
+    }
+
+    @Test
+    void theArchiveDeadlineCountsTowardTheLongestRecordWaitOnlyWhenArchivingIsOn() {
+        Duration off = ConfigChecks.longestRecordWait(DEFAULTS);
+        Duration on = ConfigChecks.longestRecordWait(config(Map.of("archive.s3.bucket", "songs",
+                "archive.s3.region", "x", "archive.deadline", "7m")));
+        assertThat(on.minus(off)).isEqualTo(Duration.ofMinutes(7));
+    }
 }

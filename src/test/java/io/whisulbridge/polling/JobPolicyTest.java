@@ -310,8 +310,10 @@ class JobPolicyTest {
 
         policy.onPoll(job, new PollResponse.Completed(song), T0.plusSeconds(150));
 
-        assertThat(job.isDone()).isTrue();
-        assertThat(job.outcome()).isEqualTo(new Outcome.Song(new SongResult("req-1", JOB_ID, "dark trap beat",
+        // archived next: the outcome is decided only once archiving is settled
+        assertThat(job.state()).isEqualTo(Job.State.ARCHIVING);
+        assertThat(job.outcome()).isNull();
+        assertThat(job.completedSong()).isEqualTo(new SongResult("req-1", JOB_ID, "dark trap beat",
                 "Night Drive", new BigDecimal("140"), 187, "https://cdn.whisul.com/s/1.mp3",
                 "https://cdn.whisul.com/i/1.jpg", List.of("trap", "dark"), "2025-03-01T14:00:00Z",
                 "2025-03-01T14:02:24Z", METADATA, null)));
@@ -381,7 +383,8 @@ class JobPolicyTest {
 
         policy.onPoll(job, new PollResponse.Completed(song), DEADLINE.plusSeconds(4));
 
-        assertThat(job.outcome()).isInstanceOf(Outcome.Song.class);
+        assertThat(job.state()).isEqualTo(Job.State.ARCHIVING);
+        assertThat(job.completedSong().songUrl()).isEqualTo("https://cdn.whisul.com/s/1.mp3");
     }
 
     @Test

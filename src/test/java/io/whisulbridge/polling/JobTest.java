@@ -5,10 +5,12 @@ import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
+import io.whisulbridge.domain.SongResult;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -132,5 +134,38 @@ class JobTest {
         assertThat(job.isMidStep()).isTrue();
         job.doneRecorded();
         assertThat(job.isMidStep()).isFalse();
+    }
+
+    @Test
+    void aCompletedSongIsArchivedBeforeItsOutcomeIsDecidedAndArchivingHoldsUpNoHandOver() {
+        job.intentRecorded();
+        job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
+        job.acceptanceRecorded();
+        SongResult song = new SongResult("r-1", "j-1", "p", "t", null, 1, "https://cdn/s.mp3", null, List.of(),
+                null, null, null);
+
+        job.completed(song);
+
+        assertThat(job.state()).isEqualTo(Job.State.ARCHIVING);
+        assertThat(job.phase()).isEqualTo(Job.Phase.ARCHIVING);
+        assertThat(job.completedSong()).isSameAs(song);
+        // a crash or a hand-over here resumes from the SUBMITTED entry: nothing is half-written in the ledger
+        assertThat(job.isMidStep()).isFalse();
+        assertThatIllegalStateException().isThrownBy(() -> job.decide(failure()));
+
+        SongResult archived = song.archived(null, "song: gone");
+        job.archived(archived);
+
+        assertThat(job.state()).isEqualTo(Job.State.DECIDED);
+        assertThat(job.outcome()).isEqualTo(new Outcome.Song(archived));
+    }
+
+    @Test
+    void onlyAPolledJobCanComplete() {
+        job.intentRecorded();
+        SongResult song = new SongResult("r-1", "j-1", "p", "t", null, 1, "u", null, List.of(), null, null, null);
+
+        assertThatIllegalStateException().isThrownBy(() -> job.completed(song));
+        assertThatIllegalStateException().isThrownBy(() -> job.archived(song));
     }
 }
