@@ -42,8 +42,13 @@ public class AssetDownloads {
                 new PoolOptions().setHttp1MaxSize(Math.max(1, config.archive().maxConcurrent())));
     }
 
-    /** An asset being downloaded: its length and type from the headers, and its body, to be read exactly once. */
-    public record Download(long length, String contentType, Multi<Buffer> body) {
+    /**
+     * An asset being downloaded: its length and type from the headers, and its body, to be read exactly once.
+     * {@code abort} resets the request; the archiver calls it whenever the upload ends without having read the body
+     * (a bucket that refuses the connection never subscribes to it), since an unread response keeps its pooled
+     * connection busy until the idle timeout, and a down bucket would soon exhaust the pool.
+     */
+    public record Download(long length, String contentType, Multi<Buffer> body, Runnable abort) {
     }
 
     /**
@@ -81,7 +86,7 @@ public class AssetDownloads {
         Multi<Buffer> body = response.toMulti()
                 .onCancellation().invoke(request::reset)
                 .onFailure().invoke(failure -> request.reset());
-        return Uni.createFrom().item(new Download(length, response.getHeader("Content-Type"), body));
+        return Uni.createFrom().item(new Download(length, response.getHeader("Content-Type"), body, request::reset));
     }
 
     private static long parseLength(String declared) {

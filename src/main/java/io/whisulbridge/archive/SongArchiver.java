@@ -100,9 +100,10 @@ public class SongArchiver {
                 .ifNoItem().after(budget).failWith(() -> new TransferFailure("not archived within "
                         + settings.deadline() + " (last error: " + lastError.get() + ")", true))
                 .<PartResult>map(PartResult.Archived::new)
+                // past the deadline the retry fails with its own "retries exhausted": the last real error says more
                 .onFailure().recoverWithItem(failure -> new PartResult.Failed(
                         TransferFailure.isPermanent(failure) ? failure.getMessage()
-                                : "not archived within " + settings.deadline() + " (last error: " + describe(failure) + ")"));
+                                : "not archived within " + settings.deadline() + " (last error: " + lastError.get() + ")"));
     }
 
     /** A slot is held from the start of the download to the end of the upload, and given back however it ends. */
@@ -129,6 +130,8 @@ public class SongArchiver {
         Multi<ByteBuffer> bytes = download.body().map(chunk -> digest.update(chunk.getBytes()));
         Map<String, String> metadata = Map.of("request-id", job.requestId(), "job-id", job.jobId());
         return store.put(key, download.length(), type, metadata, bytes)
+                .onFailure().invoke(download.abort()) // a no-op once the body was read to its end
+                .onCancellation().invoke(download.abort())
                 .map(stored -> verified(key, download.length(), type, digest, stored));
     }
 

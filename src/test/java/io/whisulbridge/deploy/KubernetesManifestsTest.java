@@ -33,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -161,12 +162,34 @@ class KubernetesManifestsTest {
         }
         List<Map<String, Object>> secrets = new ArrayList<>();
         files.forEach(f -> ManifestModel.readObjects(f).stream().filter(o -> "Secret".equals(o.get("kind"))).forEach(secrets::add));
-        assertThat(secrets).as("k8s/templates/ holds the Secret template").hasSize(1);
-        Map<String, Object> secret = secrets.get(0);
-        assertThat(ManifestModel.map(secret.get("metadata"), "metadata").get("name")).isEqualTo(Rendered.API_KEY_SECRET);
-        Map<String, Object> data = ManifestModel.map(secret.get("stringData"), "stringData");
-        assertThat(data).containsOnlyKeys(AppConfiguration.API_KEY);
-        assertThat(data.get(AppConfiguration.API_KEY).toString()).as("a placeholder, not a key").startsWith("<").endsWith(">");
+        Map<String, Map<String, Object>> byName = new TreeMap<>();
+        secrets.forEach(secret -> byName.put((String) ManifestModel.map(secret.get("metadata"), "metadata").get("name"),
+                ManifestModel.map(secret.get("stringData"), "stringData")));
+        assertThat(byName).as("k8s/templates/ holds the Secret templates: API key and archive credentials")
+                .containsOnlyKeys(Rendered.API_KEY_SECRET, ARCHIVE_SECRET);
+        assertThat(byName.get(Rendered.API_KEY_SECRET)).containsOnlyKeys(AppConfiguration.API_KEY);
+        assertThat(byName.get(ARCHIVE_SECRET)).containsOnlyKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+        byName.values().forEach(data -> data.values().forEach(value ->
+                assertThat(value.toString()).as("a placeholder, not a key").startsWith("<").endsWith(">")));
+    }
+
+    private static final String ARCHIVE_SECRET = "whisul-bridge-archive-credentials";
+
+    @TestFactory
+    Stream<DynamicTest> archiveCredentialsComeFromAnOptionalSecretNeverInline() {
+        return perRender(r -> {
+            for (String name : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")) {
+                EnvVar env = r.bridgeContainer().getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+                        .orElseThrow(() -> new AssertionError(r + ": the bridge has no " + name));
+                assertThat(env.getValue()).as(r + ": " + name + " is never inline").isNull();
+                assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo(ARCHIVE_SECRET);
+                assertThat(env.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(name);
+                // archiving is off by default and web identity needs no keys: a missing Secret must not stop the pod
+                assertThat(env.getValueFrom().getSecretKeyRef().getOptional()).isTrue();
+            }
+            assertThat(r.configData()).as(r + ": credentials never in the ConfigMap")
+                    .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+        });
     }
 
     // ---- probes and ports -----------------------------------------------------------------------------------------
@@ -225,11 +248,11 @@ class KubernetesManifestsTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> egressIsLimitedToDnsKafkaAndWhisul() {
+    Stream<DynamicTest> egressIsLimitedToDnsKafkaWhisulAndObjectStorage() {
         return perRender(r -> {
             Map<String, String> env = r.configData();
             List<NetworkPolicyEgressRule> rules = r.bridgePolicy().getSpec().getEgress();
-            assertThat(rules).as(r + ": exactly DNS, Kafka and Whisul").hasSize(3);
+            assertThat(rules).as(r + ": exactly DNS, Kafka, Whisul and object storage").hasSize(4);
             // DNS
             assertThat(rules.get(0).getPorts()).extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
                     .contains("UDP/53", "TCP/53");
@@ -258,6 +281,11 @@ class KubernetesManifestsTest {
             } else {
                 assertThat(w.getTo()).allSatisfy(p -> assertThat(p.getPodSelector()).isNotNull());
             }
+            // Object storage for the archive, in the cluster (AWS S3 is public HTTPS, which rule 2 allows)
+            NetworkPolicyEgressRule storage = rules.get(3);
+            assertThat(storage.getPorts()).extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
+                    .containsExactlyInAnyOrder("TCP/443", "TCP/9000");
+            assertThat(storage.getTo()).allSatisfy(p -> assertThat(p.getNamespaceSelector()).isNotNull());
         });
     }
 
