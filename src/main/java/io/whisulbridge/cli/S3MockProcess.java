@@ -36,30 +36,40 @@ public final class S3MockProcess implements AutoCloseable {
     private final int port;
     private final int httpsPort;
     private final String maxHeap;
+    private final List<String> jvmFlags;
     private Process process;
 
-    private S3MockProcess(Path jar, Path dataDir, String bucket, int port, int httpsPort, String maxHeap) {
+    private S3MockProcess(Path jar, Path dataDir, String bucket, int port, int httpsPort, String maxHeap,
+                          List<String> jvmFlags) {
         this.jar = jar;
         this.dataDir = dataDir;
         this.bucket = bucket;
         this.port = port;
         this.httpsPort = httpsPort;
         this.maxHeap = maxHeap;
+        this.jvmFlags = List.copyOf(jvmFlags);
     }
 
     /** Starts S3Mock on free ports with {@code bucket} created, and waits until it answers. */
     public static S3MockProcess start(Path dataDir, String bucket) throws IOException, InterruptedException {
-        return start(jar(), dataDir, bucket, freePort(), "256m");
+        S3MockProcess s3 = begin(jar(), dataDir, bucket, freePort(), "256m", List.of());
+        s3.awaitReady();
+        return s3;
     }
 
-    public static S3MockProcess start(Path jar, Path dataDir, String bucket, int port, String maxHeap)
-            throws IOException, InterruptedException {
+    /**
+     * Starts the process and returns at once, so a caller can start other things while it boots (about 6-9 s);
+     * {@link #awaitReady()} then waits for it. {@code jvmFlags} go before {@code -jar} (e.g. a marker that finds
+     * a leftover process later).
+     */
+    public static S3MockProcess begin(Path jar, Path dataDir, String bucket, int port, String maxHeap,
+                                      List<String> jvmFlags) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: Maven copies it there during the build "
                     + "(./mvnw -B package), or point -Ds3mock.jar at com.adobe.testing:s3mock:5.2.0:jar:exec");
         }
-        S3MockProcess s3 = new S3MockProcess(jar, dataDir, bucket, port, freePort(), maxHeap);
-        s3.launch();
+        S3MockProcess s3 = new S3MockProcess(jar, dataDir, bucket, port, freePort(), maxHeap, jvmFlags);
+        s3.spawn();
         return s3;
     }
 
@@ -83,8 +93,15 @@ public final class S3MockProcess implements AutoCloseable {
 
     /** (Re)starts the server on the same port and data: after {@link #stop()}, the bucket is back with its objects. */
     public void launch() throws IOException, InterruptedException {
+        spawn();
+        awaitReady();
+    }
+
+    private void spawn() throws IOException {
         Files.createDirectories(dataDir);
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap, "-jar", jar.toString(),
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap));
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-jar", jar.toString(),
                 "--http.port=" + port, "--server.port=" + httpsPort, "--server.address=127.0.0.1",
                 "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -95,7 +112,6 @@ public final class S3MockProcess implements AutoCloseable {
         // kept across stop/launch, so "the bucket is back" means with what it held
         builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_RETAIN_FILES_ON_EXIT", "true");
         process = builder.start();
-        awaitReady();
     }
 
     /** SIGTERM and wait: the endpoint refuses connections until {@link #launch()}. */
@@ -112,15 +128,16 @@ public final class S3MockProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    public long pid() {
-        return process.pid();
+    public ProcessHandle process() {
+        return process.toHandle();
     }
 
     public Path log() {
         return dataDir.resolve("s3mock.log");
     }
 
-    private void awaitReady() throws IOException, InterruptedException {
+    /** Waits until the bucket answers; fails if the process exits first or takes over a minute. */
+    public void awaitReady() throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build();
