@@ -3,6 +3,7 @@ package io.whisulbridge.durability;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.whisulbridge.cli.S3MockProcess;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.emulator.EmulatorStats;
 import io.whisulbridge.emulator.SyntheticAsset;
 import io.whisulbridge.emulator.WhisulEmulator;
@@ -255,7 +256,7 @@ class ArchiveIT {
         for (Scenario.TopicRecord record : scenario.outcomeRecords()) {
             if (ids.contains(record.key())) {
                 assertThat(record.topic()).as("outcome of " + record.key() + ": " + record.valueText())
-                        .isEqualTo(scenario.topic("songs"));
+                        .isEqualTo(TopicSet.DEFAULT.prefixed(prefix + "-").songs());
                 songs.put(record.key(), read(record.valueText()));
             }
         }
