@@ -31,8 +31,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code ./run-local}: the bridge on a laptop with nothing but a JDK. Starts a KRaft broker from Kafka's jars (see
- * {@link BrokerProcess}), the Whisul emulator and the bridge, creates the topics, prints where everything is, follows
- * the bridge's log, and on Ctrl-C or SIGTERM stops what it started in order: the bridge, the emulator, the broker.
+ * {@link BrokerProcess}), the Whisul emulator, an S3 server for the archive ({@link S3MockProcess}) and the bridge,
+ * creates the topics, prints where everything is, follows the bridge's log, and on Ctrl-C or SIGTERM stops what it
+ * started in order: the bridge, the S3 server, the emulator, the broker.
  * See docs/local-run.md.
  *
  * <pre>
@@ -48,6 +49,7 @@ public final class LocalRun {
     private static final Duration KAFKA_STOP = Duration.ofSeconds(40);
     private static final Duration EMULATOR_STOP = Duration.ofSeconds(15);
     private static final Duration BRIDGE_STOP = Duration.ofSeconds(40);
+    private static final Duration S3_STOP = Duration.ofSeconds(15);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** A process this run started, in start order; stopped in reverse. */
@@ -99,9 +101,9 @@ public final class LocalRun {
         try {
             CliSupport.Args args = CliSupport.Args.parse(argv, List.of("only"), List.of());
             only = args.options.containsKey("only")
-                    ? Set.of(args.get("only", "").split(",")) : Set.of("kafka", "emulator", "bridge");
-            if (!Set.of("kafka", "emulator", "bridge").containsAll(only) || !args.positional.isEmpty()) {
-                throw new IllegalArgumentException("--only takes kafka, emulator and/or bridge, comma-separated");
+                    ? Set.of(args.get("only", "").split(",")) : Set.of("kafka", "emulator", "s3", "bridge");
+            if (!Set.of("kafka", "emulator", "s3", "bridge").containsAll(only) || !args.positional.isEmpty()) {
+                throw new IllegalArgumentException("--only takes kafka, emulator, s3 and/or bridge, comma-separated");
             }
         } catch (IllegalArgumentException e) {
             err(e.getMessage());
@@ -111,6 +113,7 @@ public final class LocalRun {
         boolean kafka = settings.ownsKafka() && only.contains("kafka");
         boolean emulator = settings.ownsEmulator() && only.contains("emulator");
         boolean bridge = only.contains("bridge");
+        boolean s3 = settings.ownsArchive() && only.contains("s3");
         try {
             Files.createDirectories(settings.logs());
             Optional<ProcessHandle> other = runningInstance(settings);
@@ -120,7 +123,7 @@ public final class LocalRun {
                 return 1;
             }
             reapLeftovers();
-            List<String> busy = busyPorts(kafka, emulator, bridge);
+            List<String> busy = busyPorts(kafka, emulator, s3, bridge);
             if (!busy.isEmpty()) {
                 err("cannot start:\n  " + String.join("\n  ", busy) + "\n  Stop whatever listens there (is another "
                         + "./run-local running?), or pick other ports with the variables named.");
@@ -137,7 +140,15 @@ public final class LocalRun {
             if (emulator) {
                 startEmulator();   // boots while the broker does
             }
+            S3MockProcess bucket = s3 ? startS3() : null;   // so does the S3 server
             startKafkaAndTopics(kafka, kafkaLibs);
+            if (bucket != null) {
+                try {
+                    bucket.awaitReady();
+                } catch (IllegalStateException e) {
+                    throw new StartFailed("the S3 server: " + e.getMessage(), bucket.log());
+                }
+            }
             if (emulator) {
                 awaitReady("the Whisul emulator", Duration.ofSeconds(60), child("the Whisul emulator"),
                         () -> get(settings.emulatorPort(), "/_emulator/stats").filter(r -> r.statusCode() == 200)
@@ -148,8 +159,9 @@ public final class LocalRun {
                 awaitReady("the bridge", Duration.ofSeconds(120), child("the bridge"), this::bridgeReady);
             }
             Files.writeString(settings.runDir().resolve("run.env"), "KAFKA_BOOTSTRAP_SERVERS=" + settings.bootstrap()
-                    + "\nBRIDGE_STATUS_URL=http://127.0.0.1:" + settings.managementPort() + "\n");
-            printBanner(Duration.ofNanos(System.nanoTime() - started), kafka, emulator, bridge);
+                    + "\nBRIDGE_STATUS_URL=http://127.0.0.1:" + settings.managementPort() + "\n"
+                    + (s3 ? "ARCHIVE_S3_ENDPOINT=" + settings.s3Endpoint() + "\n" : ""));
+            printBanner(Duration.ofNanos(System.nanoTime() - started), kafka, emulator, s3, bridge);
         } catch (StartFailed e) {
             return fail(e.getMessage(), e.log);
         } catch (Exception e) {
@@ -167,6 +179,24 @@ public final class LocalRun {
                 "WHISUL_API_KEY", settings.apiKey());
         start("the Whisul emulator", EMULATOR_STOP, settings.logs().resolve("emulator.log"), env,
                 List.of("-Xmx256m", "-cp", appClasspath(), "io.whisulbridge.emulator.EmulatorMain"));
+    }
+
+    /**
+     * Adobe S3Mock, the archive bucket of a local run (see {@link S3MockProcess}); started without waiting, so that
+     * it boots while the broker does. Its objects stay in the data folder after the run, to be looked at; the next
+     * run starts with an empty bucket unless RUN_LOCAL_KEEP_DATA=1.
+     */
+    private S3MockProcess startS3() throws IOException {
+        Path dir = settings.runDir().resolve("s3");
+        if (!settings.keepData()) {
+            CliSupport.deleteRecursively(dir);
+        }
+        say("starting the S3 server (S3Mock) on " + settings.s3Endpoint() + ", bucket " + LocalRunSettings.ARCHIVE_BUCKET);
+        Path log = settings.logs().resolve("s3mock.log");
+        S3MockProcess s3 = S3MockProcess.begin(settings.root().resolve(S3MockProcess.DEFAULT_JAR), dir, log,
+                LocalRunSettings.ARCHIVE_BUCKET, settings.s3Port(), "256m", List.of(settings.ownerFlag()));
+        children.add(new Child("the S3 server", s3.process(), log, S3_STOP));
+        return s3;
     }
 
     private void startKafkaAndTopics(boolean ownKafka, Path kafkaLibs) throws Exception {
@@ -219,6 +249,17 @@ public final class LocalRun {
             putUnlessSet(env, "WHISUL_REQUEST_TIMEOUT", "4s");
         }
         putUnlessSet(env, "BRIDGE_SHUTDOWN_TIMEOUT", "25s");
+        if (settings.ownsArchive()) {
+            // the local bucket: static credentials and an explicit region, so the AWS SDK never probes the cloud
+            // metadata address (169.254.169.254) from a laptop
+            env.put("ARCHIVE_S3_BUCKET", LocalRunSettings.ARCHIVE_BUCKET);
+            env.put("ARCHIVE_S3_ENDPOINT", settings.s3Endpoint());
+            env.put("ARCHIVE_S3_REGION", "us-east-1");
+            env.put("ARCHIVE_S3_PATH_STYLE", "true");
+            env.put("AWS_ACCESS_KEY_ID", "run-local");
+            env.put("AWS_SECRET_ACCESS_KEY", "run-local");
+            env.put("AWS_EC2_METADATA_DISABLED", "true");
+        }
         env.put("KAFKA_BOOTSTRAP_SERVERS", settings.bootstrap());
         env.put("WHISUL_BASE_URL", settings.whisulUrl());
         env.put("WHISUL_API_KEY", settings.apiKey());
@@ -279,7 +320,7 @@ public final class LocalRun {
         return exitCode;
     }
 
-    private void printBanner(Duration took, boolean kafka, boolean emulator, boolean bridge) {
+    private void printBanner(Duration took, boolean kafka, boolean emulator, boolean s3, boolean bridge) {
         String bootstrap = settings.bootstrap();
         Child kafkaChild = kafka ? child("Kafka") : null;
         String kafkaLine = kafkaChild != null
@@ -299,7 +340,12 @@ public final class LocalRun {
                 "   Kafka        " + kafkaLine,
                 "   topics       " + t.prompts() + " (in), " + t.songs() + ", " + t.failures() + " (out), "
                         + t.deadLetter() + " (dead letters), " + t.ledger() + " (job ledger)",
-                "   Whisul       " + whisulLine));
+                "   Whisul       " + whisulLine,
+                "   archive      " + (s3 ? "s3://" + LocalRunSettings.ARCHIVE_BUCKET + " at " + settings.s3Endpoint()
+                        + "   (S3Mock, pid " + child("the S3 server").process().pid() + "; objects in "
+                        + settings.shown(settings.runDir().resolve("s3")) + "; its HTTP port listens on every "
+                        + "interface)" : settings.ownsArchive() ? "(not started: --only)"
+                        : "s3://" + settings.externalBucket() + "   (yours, from ARCHIVE_S3_*)")));
         if (bridge) {
             int mgmt = settings.managementPort();
             lines.addAll(List.of(
@@ -442,7 +488,7 @@ public final class LocalRun {
         }
     }
 
-    private List<String> busyPorts(boolean kafka, boolean emulator, boolean bridge) {
+    private List<String> busyPorts(boolean kafka, boolean emulator, boolean s3, boolean bridge) {
         Map<Integer, String> wanted = new LinkedHashMap<>();
         if (kafka) {
             wanted.put(settings.kafkaPort(), "Kafka, RUN_LOCAL_KAFKA_PORT");
@@ -450,6 +496,9 @@ public final class LocalRun {
         }
         if (emulator) {
             wanted.put(settings.emulatorPort(), "Whisul emulator, RUN_LOCAL_EMULATOR_PORT");
+        }
+        if (s3) {
+            wanted.put(settings.s3Port(), "S3 server, RUN_LOCAL_S3_PORT");
         }
         if (bridge) {
             wanted.put(settings.httpPort(), "bridge HTTP, BRIDGE_HTTP_PORT");
@@ -509,6 +558,9 @@ public final class LocalRun {
         if (Arrays.asList(argv).contains("--webhook")) {
             args.add("--webhook-secret=" + settings.webhookSecret());
         }
+        if (written.containsKey("ARCHIVE_S3_ENDPOINT")) {
+            args.add("--archive-endpoint=" + written.get("ARCHIVE_S3_ENDPOINT"));   // read the archived copies back
+        }
         args.addAll(List.of(argv));
         if (Arrays.stream(argv).noneMatch(a -> !a.startsWith("--"))) {
             args.add("melancholic piano in the rain");
@@ -544,10 +596,11 @@ public final class LocalRun {
     private static int usage() {
         System.out.println(String.join("\n",
                 "Local run of whisul-bridge with nothing but a JDK 17: a single-node KRaft Kafka broker (jars from",
-                "Maven Central), the Whisul emulator, and the bridge, wired together. See docs/local-run.md.",
+                "Maven Central), the Whisul emulator, an S3 server for the archive (S3Mock), and the bridge, wired",
+                "together. See docs/local-run.md.",
                 "",
                 "  ./run-local                 start everything in the foreground; Ctrl-C stops everything it started",
-                "  ./run-local --only=kafka[,emulator]   start only these (e.g. to run the bridge from an IDE or image)",
+                "  ./run-local --only=kafka[,emulator][,s3]   start only these (e.g. to run the bridge from an IDE or image)",
                 "  ./run-local try \"a prompt\"  publish a prompt event, follow its job, print the outcome, check the files",
                 "  ./run-local clean           delete the data folder (.run/)",
                 "  ./run-local help",
@@ -557,6 +610,8 @@ public final class LocalRun {
                 "  WHISUL_BASE_URL, WHISUL_API_KEY  use this Whisul instead of the emulator (the emulator accepts WHISUL_API_KEY)",
                 "  RUN_LOCAL_KAFKA_PORT             broker port (9092); the controller uses RUN_LOCAL_KAFKA_CONTROLLER_PORT (port+1)",
                 "  RUN_LOCAL_EMULATOR_PORT          emulator port (8090)",
+                "  RUN_LOCAL_S3_PORT                S3 server port (9190): the archive bucket 'songs' (S3Mock)",
+                "  ARCHIVE_S3_BUCKET, ARCHIVE_S3_*  archive to this bucket instead of the local S3 server",
                 "  BRIDGE_HTTP_PORT, BRIDGE_MANAGEMENT_PORT   bridge ports (8080, 9000)",
                 "  RUN_LOCAL_DIR                    data folder (.run)",
                 "  RUN_LOCAL_KEEP_DATA=1            keep Kafka's topics and offsets from the previous run (default: start empty)",

@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPort, int emulatorPort, int httpPort,
         int managementPort, boolean keepData, String externalBootstrap, String externalWhisul, String apiKey,
-        TopicSet topics, String webhookSecret) {
+        TopicSet topics, String webhookSecret, int s3Port, String externalBucket) {
 
     /**
      * The signing secret of a local run's webhooks unless WEBHOOK_SECRET is set: fixed, so that {@code try --webhook}
@@ -20,6 +20,9 @@ record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPor
      * listens on 127.0.0.1 only.
      */
     static final String LOCAL_WEBHOOK_SECRET = "whsec_cnVuLWxvY2FsLXdlYmhvb2stc2VjcmV0";
+
+    /** The bucket of the local S3 server, created when it starts. */
+    static final String ARCHIVE_BUCKET = "songs";
 
     static LocalRunSettings from(Map<String, String> env, Path root) {
         Path runDir = root.resolve(env.getOrDefault("RUN_LOCAL_DIR", ".run")).normalize();
@@ -39,7 +42,8 @@ record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPor
                 port(env, "RUN_LOCAL_EMULATOR_PORT", 8090), port(env, "BRIDGE_HTTP_PORT", 8080),
                 port(env, "BRIDGE_MANAGEMENT_PORT", 9000), "1".equals(env.get("RUN_LOCAL_KEEP_DATA")),
                 blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")), whisul, key, TopicSet.fromEnvironment(env),
-                Objects.requireNonNullElse(blankToNull(env.get("WEBHOOK_SECRET")), LOCAL_WEBHOOK_SECRET));
+                Objects.requireNonNullElse(blankToNull(env.get("WEBHOOK_SECRET")), LOCAL_WEBHOOK_SECRET),
+                port(env, "RUN_LOCAL_S3_PORT", 9190), blankToNull(env.get("ARCHIVE_S3_BUCKET")));
     }
 
     boolean ownsKafka() {
@@ -48,6 +52,15 @@ record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPor
 
     boolean ownsEmulator() {
         return externalWhisul == null;
+    }
+
+    /** No ARCHIVE_S3_BUCKET of the developer's: the run starts its own S3 server and the bridge archives there. */
+    boolean ownsArchive() {
+        return externalBucket == null;
+    }
+
+    String s3Endpoint() {
+        return "http://127.0.0.1:" + s3Port;
     }
 
     String bootstrap() {

@@ -32,6 +32,7 @@ public final class S3MockProcess implements AutoCloseable {
 
     private final Path jar;
     private final Path dataDir;
+    private final Path log;
     private final String bucket;
     private final int port;
     private final int httpsPort;
@@ -39,10 +40,11 @@ public final class S3MockProcess implements AutoCloseable {
     private final List<String> jvmFlags;
     private Process process;
 
-    private S3MockProcess(Path jar, Path dataDir, String bucket, int port, int httpsPort, String maxHeap,
+    private S3MockProcess(Path jar, Path dataDir, Path log, String bucket, int port, int httpsPort, String maxHeap,
                           List<String> jvmFlags) {
         this.jar = jar;
         this.dataDir = dataDir;
+        this.log = log;
         this.bucket = bucket;
         this.port = port;
         this.httpsPort = httpsPort;
@@ -52,7 +54,7 @@ public final class S3MockProcess implements AutoCloseable {
 
     /** Starts S3Mock on free ports with {@code bucket} created, and waits until it answers. */
     public static S3MockProcess start(Path dataDir, String bucket) throws IOException, InterruptedException {
-        S3MockProcess s3 = begin(jar(), dataDir, bucket, freePort(), "256m", List.of());
+        S3MockProcess s3 = begin(jar(), dataDir, dataDir.resolve("s3mock.log"), bucket, freePort(), "256m", List.of());
         s3.awaitReady();
         return s3;
     }
@@ -62,13 +64,13 @@ public final class S3MockProcess implements AutoCloseable {
      * {@link #awaitReady()} then waits for it. {@code jvmFlags} go before {@code -jar} (e.g. a marker that finds
      * a leftover process later).
      */
-    public static S3MockProcess begin(Path jar, Path dataDir, String bucket, int port, String maxHeap,
+    public static S3MockProcess begin(Path jar, Path dataDir, Path log, String bucket, int port, String maxHeap,
                                       List<String> jvmFlags) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: Maven copies it there during the build "
                     + "(./mvnw -B package), or point -Ds3mock.jar at com.adobe.testing:s3mock:5.2.0:jar:exec");
         }
-        S3MockProcess s3 = new S3MockProcess(jar, dataDir, bucket, port, freePort(), maxHeap, jvmFlags);
+        S3MockProcess s3 = new S3MockProcess(jar, dataDir, log, bucket, port, freePort(), maxHeap, jvmFlags);
         s3.spawn();
         return s3;
     }
@@ -105,7 +107,7 @@ public final class S3MockProcess implements AutoCloseable {
                 "--http.port=" + port, "--server.port=" + httpsPort, "--server.address=127.0.0.1",
                 "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
         ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("s3mock.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
         builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_ROOT", dataDir.resolve("store").toString());
         builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_INITIAL_BUCKETS", bucket);
@@ -133,7 +135,7 @@ public final class S3MockProcess implements AutoCloseable {
     }
 
     public Path log() {
-        return dataDir.resolve("s3mock.log");
+        return log;
     }
 
     /** Waits until the bucket answers; fails if the process exits first or takes over a minute. */

@@ -78,11 +78,12 @@ public final class TryPrompt {
         Duration timeout;
         try {
             args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir", "status-url",
-                    "webhook-secret"), List.of("no-download", "help", "webhook"));
+                    "webhook-secret", "archive-endpoint"), List.of("no-download", "help", "webhook"));
             if (args.flag("help")) {
                 System.out.println("Usage: TryPrompt [--bootstrap=HOST:PORT] [--timeout=3m] [--request-id=ID] "
                         + "[--save-dir=DIR] [--status-url=http://HOST:MANAGEMENT_PORT] [--no-download] "
-                        + "[--webhook [--webhook-secret=whsec_...]] a prompt in words");
+                        + "[--archive-endpoint=http://HOST:PORT] [--webhook [--webhook-secret=whsec_...]] "
+                        + "a prompt in words");
                 return 0;
             }
             timeout = CliSupport.duration(args.get("timeout", "3m"));
@@ -122,7 +123,7 @@ public final class TryPrompt {
             CliSupport.Args args, Path saveDir, TryReceiver webhook) {
         try {
             return new TryPrompt().run(bootstrap, TopicSet.fromEnvironment(System.getenv()), requestId, prompt,
-                    timeout, progress, !args.flag("no-download"), saveDir, webhook);
+                    timeout, progress, !args.flag("no-download"), saveDir, webhook, args.get("archive-endpoint", null));
         } catch (SetupException e) {
             System.err.println("try: " + e.getMessage());
             return CliSupport.EXIT_SETUP;
@@ -139,8 +140,9 @@ public final class TryPrompt {
         return "try-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + hex;
     }
 
+    /** @param archiveEndpoint the archive bucket's S3 endpoint, to read the archived copies back; null: not checked */
     int run(String bootstrap, TopicSet topics, String requestId, String prompt, Duration timeout,
-            JobProgress progress, boolean download, Path saveDir, TryReceiver webhook) {
+            JobProgress progress, boolean download, Path saveDir, TryReceiver webhook, String archiveEndpoint) {
         ObjectNode event = JSON.createObjectNode();
         event.put("request_id", requestId);
         event.put("prompt", prompt);
@@ -219,9 +221,11 @@ public final class TryPrompt {
         if (saveDir != null) {
             save(saveDir, requestId, audio, image);
         }
-        boolean ok = audio.ok() && image.ok();
+        boolean archived = archiveEndpoint == null || checkArchive(http, value, archiveEndpoint, durationSeconds);
+        boolean ok = audio.ok() && image.ok() && archived;
         System.out.println();
-        System.out.println(ok ? "OK: a SongResult with a playable, non-silent audio file and a valid cover image."
+        System.out.println(ok ? "OK: a SongResult with a playable, non-silent audio file and a valid cover image"
+                + (archiveEndpoint == null ? "." : ", both archived in the bucket and read back intact.")
                 : "FAILED: the SongResult's files did not check out (see above).");
         return ok ? 0 : 1;
     }
@@ -258,6 +262,58 @@ public final class TryPrompt {
         System.out.println("NO WEBHOOK for " + webhookId + " within " + CliSupport.seconds(wait) + ". Does the bridge "
                 + "run with webhooks on? (its log says \"webhooks: dispatcher on\")");
         return false;
+    }
+
+    /**
+     * Reads the archived song and cover back from the bucket and checks them like the originals, plus their length
+     * and SHA-256 against the SongResult. Plain path-style GETs: enough for the local S3Mock, which checks no
+     * signature; a real bucket would need signed requests (use the AWS CLI there).
+     */
+    private static boolean checkArchive(HttpClient http, JsonNode value, String endpoint, Integer durationSeconds) {
+        System.out.println();
+        System.out.println("Reading the archived copies back from the bucket at " + endpoint + ":");
+        if (value.has("archive_error")) {
+            System.out.println("  archive_error  " + text(value, "archive_error") + "  FAILED");
+        }
+        JsonNode archive = value.path("archive");
+        if (!archive.isObject()) {
+            System.out.println("  no archive in the SongResult (is ARCHIVE_S3_BUCKET set for the bridge?)  FAILED");
+            return false;
+        }
+        String bucket = archive.path("bucket").asText();
+        boolean song = readBack(http, endpoint, bucket, archive.path("song"), "song ",
+                body -> checkAudio(body, durationSeconds));
+        boolean cover = readBack(http, endpoint, bucket, archive.path("cover"), "cover", TryPrompt::checkImage);
+        return song && cover && !value.has("archive_error");
+    }
+
+    private static boolean readBack(HttpClient http, String endpoint, String bucket, JsonNode object, String label,
+                                    Checker checker) {
+        if (!object.isObject()) {
+            System.out.println("  " + label + "  not archived  FAILED");
+            return false;
+        }
+        System.out.println("  " + label + "  " + object.path("uri").asText() + "  (" + String.format(Locale.ROOT,
+                "%,d", object.path("bytes").asLong()) + " bytes, " + object.path("content_type").asText()
+                + ", sha256 " + object.path("sha256").asText() + ")");
+        Check read = fetch(http, endpoint + "/" + bucket + "/" + object.path("key").asText(), body -> {
+            String sha256 = sha256(body);
+            if (body.length != object.path("bytes").asLong() || !sha256.equals(object.path("sha256").asText())) {
+                return new Check(false, "not the bytes the SongResult names (sha256 " + sha256 + ")", body, null);
+            }
+            Check check = checker.check(body);
+            return new Check(check.ok(), "length and SHA-256 match; " + check.summary(), body, check.extension());
+        });
+        System.out.println("         read back -> " + read.summary());
+        return read.ok();
+    }
+
+    private static String sha256(byte[] body) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private static Map<String, Object> consumerConfig(String bootstrap) {

@@ -88,7 +88,8 @@ class RunLocalIT {
                 .contains("http://127.0.0.1:" + ports.emulator() + "/api")
                 .contains("http://localhost:" + ports.management() + "/q/health/ready")
                 .contains("./run-local try")
-                .contains("kcat -b 127.0.0.1:" + ports.kafka());
+                .contains("kcat -b 127.0.0.1:" + ports.kafka())
+                .contains("s3://songs at http://127.0.0.1:" + ports.s3());
 
         String requestId = "run-local-it-" + System.currentTimeMillis();
         Result tried = exec(root, env, runDir.resolve("try.out"), Duration.ofMinutes(3),
@@ -108,11 +109,21 @@ class RunLocalIT {
                 .containsPattern("waited \\d+:\\d\\d   (submitting|polling), \\d+ polls?");
         assertValidWav(download(song.path("song_url").asText()), song.path("duration_seconds").asInt());
         assertValidPng(download(song.path("image_url").asText()));
+        // archived to the local S3 server before the outcome; try read both copies back and checked them
+        assertThat(song.has("archive_error")).as("archive_error: %s", song.path("archive_error")).isFalse();
+        assertThat(song.path("archive").path("song").path("key").asText()).endsWith("/song.wav");
+        assertThat(song.path("archive").path("cover").path("key").asText()).endsWith("/cover.png");
+        assertThat(tried.output()).contains("both archived in the bucket and read back intact");
+        assertThat(tried.output().split("length and SHA-256 match", -1)).as("song and cover read back").hasSize(3);
+        byte[] archivedSong = download("http://127.0.0.1:" + ports.s3() + "/songs/"
+                + song.path("archive").path("song").path("key").asText());
+        assertValidWav(archivedSong, song.path("duration_seconds").asInt());
 
         List<ProcessHandle> started = first.process.descendants().collect(Collectors.toList());
         assertThat(started.stream().filter(p -> p.info().command().orElse("").endsWith("java")).count())
-                .as("the broker, the emulator and the bridge are children of the script: %s", describe(started))
-                .isGreaterThanOrEqualTo(3);
+                .as("the broker, the emulator, the S3 server and the bridge are children of the script: %s",
+                        describe(started))
+                .isGreaterThanOrEqualTo(4);
         first.interrupt();
         assertStoppedCleanly(first, started, ports);
 
@@ -155,6 +166,8 @@ class RunLocalIT {
         env.put("RUN_LOCAL_EMULATOR_PORT", String.valueOf(ports.emulator()));
         env.put("BRIDGE_HTTP_PORT", String.valueOf(ports.http()));
         env.put("BRIDGE_MANAGEMENT_PORT", String.valueOf(ports.management()));
+        env.put("RUN_LOCAL_S3_PORT", String.valueOf(ports.s3()));
+        env.keySet().removeIf(name -> name.startsWith("ARCHIVE_") || name.startsWith("AWS_"));
         return env;
     }
 
@@ -333,18 +346,18 @@ class RunLocalIT {
 
     // ---- ports -----------------------------------------------------------------------------------------------------
 
-    record Ports(int kafka, int controller, int emulator, int http, int management) {
+    record Ports(int kafka, int controller, int emulator, int http, int management, int s3) {
 
         /**
-         * Five free ports below the usual ephemeral range (32768 and up on Linux), so that no client connection of
+         * Six free ports below the usual ephemeral range (32768 and up on Linux), so that no client connection of
          * the processes being started can take one of them between this check and the bind.
          */
         static Ports free() {
             Random random = new Random();
             Set<Integer> chosen = new LinkedHashSet<>();
-            for (int attempt = 0; chosen.size() < 5; attempt++) {
+            for (int attempt = 0; chosen.size() < 6; attempt++) {
                 if (attempt > 2000) {
-                    throw new IllegalStateException("no 5 free ports between 20000 and 32000");
+                    throw new IllegalStateException("no 6 free ports between 20000 and 32000");
                 }
                 int port = 20000 + random.nextInt(12000);
                 if (!chosen.contains(port) && bindable(port)) {
@@ -352,7 +365,7 @@ class RunLocalIT {
                 }
             }
             Integer[] ports = chosen.toArray(new Integer[0]);
-            return new Ports(ports[0], ports[1], ports[2], ports[3], ports[4]);
+            return new Ports(ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
         }
 
         private static boolean bindable(int port) {
@@ -375,6 +388,7 @@ class RunLocalIT {
             all.put("emulator", emulator);
             all.put("bridge HTTP", http);
             all.put("bridge management", management);
+            all.put("S3 server", s3);
             return all;
         }
     }
