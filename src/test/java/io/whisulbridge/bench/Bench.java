@@ -1,6 +1,7 @@
 package io.whisulbridge.bench;
 
 import io.whisulbridge.cli.BrokerProcess;
+import io.whisulbridge.cli.S3MockProcess;
 import io.whisulbridge.config.TopicSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,10 +67,10 @@ public final class Bench {
         /** Scenarios of the smoke run. {@code throughput-baseline} is opt-in everywhere. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
         static final List<String> ALL_SCENARIOS = List.of("throughput", "throughput-baseline", "polling", "polling-steady",
-                "capacity", "ledger-takeover");
+                "capacity", "ledger-takeover", "archive");
         /** The full run adds the ledger takeover (it waits for a checkpoint, so the smoke run leaves it out). */
         static final List<String> FULL_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity",
-                "ledger-takeover");
+                "ledger-takeover", "archive");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -159,6 +160,7 @@ public final class Bench {
     private double ceiling = Double.NaN;
     private final List<Sample> capacitySamples = new ArrayList<>();
     private final List<LedgerTakeover.Result> takeovers = new ArrayList<>();
+    private final List<String> archiveFigures = new ArrayList<>();
 
     Bench(Options options) {
         this.o = options;
@@ -193,6 +195,9 @@ public final class Bench {
             if (o.scenarios().contains("ledger-takeover")) {
                 // issue sizes: 1,000,000 finished entries (500,000 requests) and 1,000 open jobs in one partition
                 takeovers.addAll(new LedgerTakeover(broker, emulator, o.workDir()).run(500_000, 1_000));
+            }
+            if (o.scenarios().contains("archive")) {
+                archive();
             }
             emulator.close();
         } finally {
@@ -347,6 +352,48 @@ public final class Bench {
             s.capacityRun(p, proxy);
         } finally {
             await(vertx.undeploy(proxyId));
+        }
+    }
+
+    /**
+     * Archiving under load (issue 12): 200 jobs complete at once, each with a 5 MiB song (synthetic, streamed by the
+     * emulator) and a real cover, and ARCHIVE_MAX_CONCURRENT=200, so 200 transfers stream from the emulator into a
+     * real S3-compatible server (S3Mock, its own process) at the same time, through a bridge at -Xmx512m: 200 whole
+     * songs would not fit in that heap.
+     */
+    private void archive() throws Exception {
+        int songs = 200;
+        long songBytes = 5L << 20;
+        emulator.reset().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        emulator.updateSettings(s -> s.jobDuration(Duration.ofMillis(500)).syntheticSongBytes(songBytes));
+        try (S3MockProcess s3 = S3MockProcess.start(o.workDir().resolve("s3-" + System.currentTimeMillis()), "songs")) {
+            Scenario s = new Scenario("arch");
+            Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(
+                    Map.entry("ARCHIVE_S3_BUCKET", "songs"), Map.entry("ARCHIVE_S3_ENDPOINT", s3.endpoint()),
+                    Map.entry("ARCHIVE_S3_REGION", "us-east-1"), Map.entry("ARCHIVE_S3_PATH_STYLE", "true"),
+                    Map.entry("ARCHIVE_MAX_CONCURRENT", String.valueOf(songs)),
+                    Map.entry("ARCHIVE_TRANSFER_TIMEOUT", "5m"), Map.entry("ARCHIVE_DEADLINE", "10m"),
+                    Map.entry("AWS_ACCESS_KEY_ID", "bench"), Map.entry("AWS_SECRET_ACCESS_KEY", "bench"),
+                    Map.entry("AWS_EC2_METADATA_DISABLED", "true")));
+            try (BenchProcess p = s.startBridge("fixed", "512m", env, null, Duration.ofSeconds(1))) {
+                Row row = s.drive(p, songs, Duration.ofMinutes(10), "archive", "bridge, 200 x 5 MiB at once", null);
+                rows.add(row);
+                String m = p.metrics();
+                double bytes = BenchProcess.sum(m, "whisul_bridge_archive_bytes_total");
+                double archived = BenchProcess.sum(m, "whisul_bridge_archive_songs_total{result=\"archived\"");
+                double retries = BenchProcess.sum(m, "whisul_bridge_archive_transfer_retries_total");
+                String figures = String.format(Locale.ROOT, "archive: %d songs of %d MiB + covers, %.0f fully archived, "
+                        + "%.0f MiB in %.1f s from publishing to the last outcome = %.1f MiB/s (%.0f Mbit/s) "
+                        + "including submit and polling; %.0f transfer retries; bridge heap max %.0f MiB "
+                        + "(-Xmx512m), live heap after GC max %.0f MiB, RSS max %.0f MiB, CPU %.2f cores",
+                        songs, songBytes >> 20, archived, bytes / (1 << 20), row.seconds(),
+                        bytes / (1 << 20) / row.seconds(), bytes * 8 / 1e6 / row.seconds(), retries, row.heapMaxMiB(),
+                        row.liveHeapMaxMiB(), row.rssMaxMiB(), row.cpuMeanCores());
+                log(figures);
+                archiveFigures.add(figures);
+            }
+        } finally {
+            emulator.updateSettings(s -> s.syntheticSongBytes(0));
         }
     }
 
@@ -895,6 +942,7 @@ public final class Bench {
         if (!takeovers.isEmpty()) {
             sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n").append(LedgerTakeover.markdown(takeovers));
         }
+        archiveFigures.forEach(line -> sb.append("\n").append(line).append("\n"));
         return sb.toString();
     }
 

@@ -188,4 +188,64 @@ class EmulatorDialsTest extends EmulatorTestBase {
         emulator = null;
         return statuses;
     }
+
+    // ---- asset dials (archiving) ----------------------------------------------------------------------------------
+
+    private JsonNode completed(String prompt) {
+        JsonNode job = awaitFinished(http.submit(prompt));
+        assertThat(job.get("status").asText()).isEqualTo("completed");
+        return job.get("result");
+    }
+
+    @Test
+    void assetsExpireAfterTheirTtlWhileTheJobStillAnswers() {
+        start(b -> b.assetTtl(Duration.ofMillis(300)));
+        JsonNode result = completed("lofi");
+        String song = result.get("song_url").asText();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> http.getBytes(song).statusCode() == 404);
+        assertThat(http.getBytes(result.get("image_url").asText()).statusCode()).isEqualTo(404);
+        assertThat(http.poll(song.substring(song.lastIndexOf('/') + 1, song.length() - 4)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void assetFailureProbabilityOneAnswers500() {
+        start(b -> b.assetFailureProbability(1.0));
+        JsonNode result = completed("jazz");
+
+        assertThat(http.getBytes(result.get("song_url").asText()).statusCode()).isEqualTo(500);
+        assertThat(http.getBytes(result.get("image_url").asText()).statusCode()).isEqualTo(500);
+    }
+
+    @Test
+    void aHangingAssetIsNeverAnswered() throws Exception {
+        start(b -> b.assetHangProbability(1.0));
+        JsonNode result = completed("drone");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(result.get("song_url").asText())).timeout(Duration.ofSeconds(2)).build();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(request, HttpResponse.BodyHandlers.discarding()))
+                .isInstanceOf(java.net.http.HttpTimeoutException.class);
+    }
+
+    @Test
+    void aSyntheticSongHasTheDialledSizeAndTheBytesSyntheticAssetPredicts() throws Exception {
+        long size = 3 * 1024 * 1024 + 17; // not a multiple of a chunk or of a word
+        start(b -> b.syntheticSongBytes(size));
+        JsonNode result = completed("noise");
+        String url = result.get("song_url").asText();
+        String jobId = url.substring(url.lastIndexOf('/') + 1, url.length() - 4);
+
+        HttpResponse<byte[]> song = http.getBytes(url);
+
+        assertThat(song.statusCode()).isEqualTo(200);
+        assertThat(song.headers().firstValue("Content-Length")).hasValue(String.valueOf(size));
+        assertThat(song.body()).hasSize((int) size);
+        assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(song.body()))
+                .isEqualTo(SyntheticAsset.sha256(jobId, size))
+                .isNotEqualTo(SyntheticAsset.sha256("another-job", size));
+        assertThat(http.getBytes(result.get("image_url").asText()).headers().firstValue("Content-Type"))
+                .as("covers stay real").hasValue("image/png");
+    }
 }

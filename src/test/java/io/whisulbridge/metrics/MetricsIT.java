@@ -120,7 +120,8 @@ class MetricsIT {
         scrape.names().stream().filter(name -> name.startsWith("whisul_bridge_"))
                 .forEach(name -> scrape.samples(name).forEach(sample -> labels.addAll(sample.labels().keySet())));
 
-        // each of these takes a handful of values (the webhook meters' result and status_class included)
+        // each of these takes a handful of values: the webhook meters' result and status_class, and the archive's
+        // result (archived / partial / failed, whisul_bridge_archive_songs_total)
         assertThat(labels).isSubsetOf("reason", "phase", "endpoint", "status", "le", "result", "status_class");
     }
 
@@ -261,7 +262,7 @@ class MetricsIT {
         });
 
         assertThat(alerts).contains("WhisulBridgeDown", "WhisulBridgeNotReady", "WhisulBridgeHighFailureRatio",
-                "WhisulBridgeConsumerLagGrowing", "WhisulBridgeRateLimited");
+                "WhisulBridgeConsumerLagGrowing", "WhisulBridgeRateLimited", "WhisulBridgeArchiveIncomplete");
     }
 
     @Test
