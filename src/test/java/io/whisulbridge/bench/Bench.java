@@ -374,7 +374,9 @@ public final class Bench {
                     Map.entry("ARCHIVE_MAX_CONCURRENT", String.valueOf(songs)),
                     Map.entry("ARCHIVE_TRANSFER_TIMEOUT", "5m"), Map.entry("ARCHIVE_DEADLINE", "10m"),
                     Map.entry("AWS_ACCESS_KEY_ID", "bench"), Map.entry("AWS_SECRET_ACCESS_KEY", "bench"),
-                    Map.entry("AWS_EC2_METADATA_DISABLED", "true")));
+                    Map.entry("AWS_EC2_METADATA_DISABLED", "true"),
+                    // each retried transfer says why at DEBUG: the figures below count them
+                    Map.entry("QUARKUS_LOG_CATEGORY__IO_WHISULBRIDGE_JOB__LEVEL", "DEBUG")));
             try (BenchProcess p = s.startBridge("fixed", "512m", env, null, Duration.ofSeconds(1))) {
                 Row row = s.drive(p, songs, Duration.ofMinutes(10), "archive", "bridge, 200 x 5 MiB at once", null);
                 rows.add(row);
