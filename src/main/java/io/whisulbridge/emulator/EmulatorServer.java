@@ -450,6 +450,12 @@ final class EmulatorServer extends AbstractVerticle {
             send(req, OTHER, Reply.methodNotAllowed("GET, HEAD"), 0);
             return;
         }
+        if (req.getHeader(HttpHeaders.AUTHORIZATION) != null) {
+            // as a CDN in front of S3 does ("only one auth mechanism allowed"): and the API key has no business here
+            send(req, endpoint, Reply.error(400, "Bad request",
+                    "Assets are public: a request must not carry an Authorization header."), 0);
+            return;
+        }
         String id = name.substring(0, name.length() - 4);
         EmulatedJob job = lookup(id);
         if (job == null || job.status != EmulatedJob.Status.COMPLETED) {

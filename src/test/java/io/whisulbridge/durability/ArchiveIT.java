@@ -91,6 +91,10 @@ class ArchiveIT {
             }
             assertThat(bucket.keys(prefix + "/")).as("one object per asset").hasSize(2 * ids.size());
             assertThat(bridge.metric("whisul_bridge_archive_songs_total{result=\"archived\"}")).hasValue(ids.size());
+            // the emulator refuses asset requests that carry an Authorization header (400): none did, so the API
+            // key never went to the asset host
+            assertThat(whisul.stats().requests(EmulatorStats.AUDIO, 400)).isZero();
+            assertThat(whisul.stats().requests(EmulatorStats.COVER, 400)).isZero();
             System.out.printf("[archive] %d songs archived, 2 objects each, bytes and SHA-256 equal to the emulator's%n",
                     ids.size());
         }

@@ -248,4 +248,17 @@ class EmulatorDialsTest extends EmulatorTestBase {
         assertThat(http.getBytes(result.get("image_url").asText()).headers().firstValue("Content-Type"))
                 .as("covers stay real").hasValue("image/png");
     }
+
+    @Test
+    void anAssetRequestCarryingAnAuthorizationHeaderIsRefused() throws Exception {
+        start();
+        JsonNode result = completed("ambient");
+        java.net.http.HttpRequest withKey = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(result.get("song_url").asText()))
+                .header("Authorization", "Bearer " + emulator.apiKey()).build();
+
+        assertThat(java.net.http.HttpClient.newHttpClient().send(withKey, HttpResponse.BodyHandlers.discarding())
+                .statusCode()).isEqualTo(400);
+        assertThat(http.getBytes(result.get("song_url").asText()).statusCode()).isEqualTo(200);
+    }
 }
