@@ -11,8 +11,4 @@ public enum ArchivePart {
         this.label = label;
         this.urlField = urlField;
     }
-
-    public String label() {
-        return label;
-    }
 }

@@ -88,7 +88,7 @@ public class SongArchiver {
         String key = ArchiveKeys.key(settings.s3().prefix(), job.requestId(), job.jobId(), part, url);
         AtomicReference<String> lastError = new AtomicReference<>("none");
         Duration budget = Duration.between(Instant.now(), deadline);
-        return Uni.createFrom().deferred(() -> withSlot(() -> transfer(job, part, url, key)))
+        return Uni.createFrom().deferred(() -> withSlot(() -> transfer(job, url, key)))
                 .onFailure(failure -> !TransferFailure.isPermanent(failure)).invoke(failure -> {
                     lastError.set(describe(failure));
                     metrics.archiveTransferRetried();
@@ -112,7 +112,7 @@ public class SongArchiver {
     }
 
     /** One attempt: open the download, stream it into the PUT, check the bucket stored what was read. */
-    private Uni<SongArchive.ArchivedObject> transfer(Job job, ArchivePart part, String url, String key) {
+    private Uni<SongArchive.ArchivedObject> transfer(Job job, String url, String key) {
         return downloads.open(url)
                 .chain(download -> upload(job, key, download))
                 .ifNoItem().after(settings.transferTimeout()).failWith(() -> new TransferFailure(
