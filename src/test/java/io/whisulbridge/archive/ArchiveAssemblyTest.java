@@ -17,7 +17,7 @@ class ArchiveAssemblyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module());
     private static final SongResult SONG = new SongResult("r-1", "j-1", "p", "t", null, 10, "https://cdn/s.mp3",
-            "https://cdn/c.jpg", List.of(), null, null, null);
+            "https://cdn/c.jpg", List.of(), null, null, null, null);
     private static final SongArchive.ArchivedObject AUDIO = new SongArchive.ArchivedObject("k/song.mp3",
             "s3://b/k/song.mp3", 3, "abc", "audio/mpeg");
     private static final SongArchive.ArchivedObject COVER = new SongArchive.ArchivedObject("k/cover.jpg",

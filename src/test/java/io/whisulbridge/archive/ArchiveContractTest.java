@@ -31,7 +31,7 @@ class ArchiveContractTest {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new Jdk8Module());
     private static final String SHA = "9c1e" + "0".repeat(60);
     private static final SongResult SONG = new SongResult("r-1", "j-1", "p", "t", null, 10, "https://cdn/s.mp3",
-            "https://cdn/c.jpg", List.of("calm"), "2026-11-29T10:00:00Z", "2026-11-29T10:01:00Z", null);
+            "https://cdn/c.jpg", List.of("calm"), "2026-11-29T10:00:00Z", "2026-11-29T10:01:00Z", null, null);
     private static final SongArchive.ArchivedObject AUDIO = new SongArchive.ArchivedObject("songs/r-1/j-1/song.mp3",
             "s3://b/songs/r-1/j-1/song.mp3", 3, SHA, "audio/mpeg");
     private static final SongArchive.ArchivedObject COVER = new SongArchive.ArchivedObject("songs/r-1/j-1/cover.jpg",

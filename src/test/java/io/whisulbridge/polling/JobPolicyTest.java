@@ -316,7 +316,7 @@ class JobPolicyTest {
         assertThat(job.completedSong()).isEqualTo(new SongResult("req-1", JOB_ID, "dark trap beat",
                 "Night Drive", new BigDecimal("140"), 187, "https://cdn.whisul.com/s/1.mp3",
                 "https://cdn.whisul.com/i/1.jpg", List.of("trap", "dark"), "2025-03-01T14:00:00Z",
-                "2025-03-01T14:02:24Z", METADATA, null)));
+                "2025-03-01T14:02:24Z", METADATA, null));
     }
 
     @Test
