@@ -179,7 +179,7 @@ class ArchiveIT {
     void killMinus9MidUploadThenRestartLeavesOneObjectPerAssetAndOneOutcome() throws Exception {
         long size = 120L * 1024 * 1024;
         whisul.updateSettings(s -> s.syntheticSongBytes(size));
-        List<String> ids = Scenario.requestIds("k9", 3);
+        List<String> ids = Scenario.requestIds("ar-k9", 3);
         try (BridgeProcess first = archivingBridge(Map.of())) {
             scenario.publish(ids);
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))

@@ -102,20 +102,10 @@ final class Scenario {
     }
 
     void publish(List<String> requestIds) {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.ACKS_CONFIG, "all"))) {
-            for (String id : requestIds) {
-                producer.send(new ProducerRecord<>(topics.prompts(), id,
-                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
-            }
-            producer.flush();
-        }
+        publishWithCallback(requestIds, null);
     }
 
-    /** Prompts whose outcomes are to be delivered to {@code callbackUrl} as well. */
+    /** Prompts whose outcomes are to be delivered to {@code callbackUrl} as well (none when null). */
     void publishWithCallback(List<String> requestIds, String callbackUrl) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
@@ -124,7 +114,8 @@ final class Scenario {
                 ProducerConfig.ACKS_CONFIG, "all"))) {
             for (String id : requestIds) {
                 producer.send(new ProducerRecord<>(topics.prompts(), id, "{\"request_id\":\"" + id
-                        + "\",\"prompt\":\"" + prompt(id) + "\",\"callback_url\":\"" + callbackUrl + "\"}"));
+                        + "\",\"prompt\":\"" + prompt(id) + "\""
+                        + (callbackUrl == null ? "" : ",\"callback_url\":\"" + callbackUrl + "\"") + "}"));
             }
             producer.flush();
         }
@@ -219,6 +210,10 @@ final class Scenario {
         return records;
     }
 
+    /**
+     * The emulator counts submissions by prompt, and {@link #prompt} derives the prompt from the id, so a prefix must
+     * not be used by two of the tests that share the stage (RequestIdPrefixesTest checks it).
+     */
     static List<String> requestIds(String prefix, int count) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
