@@ -4,7 +4,6 @@ import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
-import io.whisulbridge.concurrent.WaitQueue;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.metrics.BridgeMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,13 +12,21 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.function.LongSupplier;
 
 /**
  * The account-wide request rate: every Whisul call takes a permit here before it is sent. Calls that find the budget
- * spent queue in arrival order and are released from a single Vert.x timer, so waiting costs no thread. The rate
- * adapts to Whisul's 429s (see {@link AimdRate}).
+ * spent queue by priority, then in arrival order, and are released from a single Vert.x timer, so waiting costs no
+ * thread. The rate adapts to Whisul's 429s (see {@link AimdRate}).
+ *
+ * <p>Priorities spend a binding budget where it buys most: a key probe first (every job waits on it), then polls,
+ * likeliest to find their job done first, then submits, when submits are paced ({@link SubmitPace}): a submit only
+ * adds a job to poll, so while polls wait the jobs in flight get their answers sooner instead of more jobs being
+ * started. Unpaced, submits wait in arrival order with the polls.
  */
 @Startup // its gauges are exported from the start, not from the first Whisul call
 @ApplicationScoped
@@ -53,19 +60,32 @@ public class RequestBudget {
     private final LongSupplier clock;
     private final Timers timers;
     private final BridgeMetrics metrics;
-    private final WaitQueue<Permit> waiting = new WaitQueue<>(this);
+    private final Queue<Waiter> waiting = new PriorityQueue<>(
+            Comparator.comparingDouble((Waiter w) -> -w.priority).thenComparingLong(w -> w.arrival));
+    private long arrivals;
+    private final SubmitPace pace;
     private boolean timerArmed;
+    private long timerDue;
 
     @Inject
     public RequestBudget(Vertx vertx, BridgeConfig config, BridgeMetrics metrics) {
         this(config.whisul().maxRequestsPerSecond(), config.whisul().rateRecoveryTime(),
                 config.bridge().maxInFlight() + WAIT_QUEUE_SLACK, config.whisul().retryMaxBackoff(),
+                config.whisul().pollSchedule().defersFirstPoll(),
                 System::nanoTime, (delay, action) -> vertx.setTimer(delay, fired -> action.run()), metrics);
     }
 
-    RequestBudget(double maxPerSecond, Duration recoveryTime, int maxWaiting, Duration maxPause, LongSupplier clock,
-                  Timers timers, BridgeMetrics metrics) {
+    /**
+     * @param pacedSubmits whether submits keep to a {@link SubmitPace}: for schedules that learn to put a job's first
+     *                     poll off for as long as jobs take. Under the others a job polls from seconds after its
+     *                     submit, so its own polls, which go first, hold submits back soon enough; and a pace learned
+     *                     from what jobs cost would follow the load (with room in the budget, a short interval makes
+     *                     jobs cost more calls, which would slow submits while the budget has room).
+     */
+    RequestBudget(double maxPerSecond, Duration recoveryTime, int maxWaiting, Duration maxPause, boolean pacedSubmits,
+                  LongSupplier clock, Timers timers, BridgeMetrics metrics) {
         this.rate = new AimdRate(maxPerSecond, recoveryTime, clock.getAsLong());
+        this.pace = pacedSubmits ? new SubmitPace(PACED_SHARE * maxPerSecond, EXPECTED_CALLS_PER_JOB, clock.getAsLong()) : null;
         this.maxWaiting = maxWaiting;
         this.maxPause = maxPause;
         this.clock = clock;
@@ -74,30 +94,60 @@ public class RequestBudget {
         metrics.registerBudget(this::currentRate, maxPerSecond, this::waitingCalls);
     }
 
-    /** Completes when the call may go out; fails with {@link QueueFull} only if the wait queue is full. */
+    /** Share of the budget that submits pace new jobs to: what is left absorbs retries and the odd burst. */
+    static final double PACED_SHARE = 0.95;
+    /** Calls per job assumed before any job has ended: backoff's on 1-3 minute songs (BENCHMARKS.md). */
+    static final double EXPECTED_CALLS_PER_JOB = 15;
+
+    /** Priority of a key probe: ahead of everything, since every job waits for the key. */
+    public static final double PROBE = 2;
+    /** Priority of a submit: behind every poll. */
+    public static final double SUBMIT = -1;
+
+    /** Priority of a poll that finds its job done with the chance {@code doneChance}: between submits and probes. */
+    public static double pollPriority(double doneChance) {
+        return Double.isNaN(doneChance) ? 0 : Math.max(0, Math.min(1, doneChance));
+    }
+
+    /** {@link #acquire(double)} at the priority of a poll that knows nothing of its job. */
     public Uni<Permit> acquire() {
-        return Uni.createFrom().deferred(() -> {
-            long since = clock.getAsLong();
-            return Uni.createFrom().<Permit>emitter(emitter -> {
-                        boolean granted = false;
-                        boolean full = false;
-                        synchronized (this) {
-                            if (waiting.isEmpty() && rate.tryTake(since)) {
-                                granted = true;
-                            } else if (waiting.size() >= maxWaiting) {
-                                full = true;
-                            } else {
-                                waiting.addLast(emitter);
-                                armTimer(since);
-                            }
-                        }
-                        if (granted) {
-                            emitter.complete(new Permit(since));
-                        } else if (full) {
-                            emitter.fail(new QueueFull(maxWaiting));
-                        }
-                    })
-                    .invoke(permit -> metrics.budgetWaited(Duration.ofNanos(permit.grantedAt() - since)));
+        return acquire(0);
+    }
+
+    /**
+     * Completes when the call may go out; fails with {@link QueueFull} only if the wait queue is full. Waiting calls
+     * go out highest {@code priority} first, in arrival order among equals.
+     */
+    public Uni<Permit> acquire(double requested) {
+        // Submits go behind polls only where they are paced: unpaced, a schedule polling faster than the budget
+        // allows would keep every submit waiting while its few jobs' polls use the budget up (RequestBudgetIT's jobs,
+        // polled every 100-300 ms, then took 5 times the calls), where in arrival order the budget stretches the polls.
+        double priority = requested <= SUBMIT && pace == null ? 0 : requested;
+        return Uni.createFrom().emitter(emitter -> {
+            long now = clock.getAsLong();
+            Waiter waiter = new Waiter(emitter, now, priority);
+            boolean granted = false;
+            boolean full = false;
+            synchronized (this) {
+                // a call may pass waiting calls of lower priority: those are submits held back by their pace
+                if ((waiting.isEmpty() || waiting.peek().priority < priority) && paced(waiter, now) && rate.tryTake(now)) {
+                    spendPace(waiter);
+                    granted = true;
+                } else if (waiting.size() >= maxWaiting) {
+                    full = true;
+                } else {
+                    waiter.arrival = arrivals++;
+                    waiting.add(waiter);
+                    armTimer(now);
+                }
+            }
+            if (granted) {
+                waiter.grant(now);
+            } else if (full) {
+                emitter.fail(new QueueFull(maxWaiting));
+            } else {
+                emitter.onTermination(() -> forget(waiter));
+            }
         });
     }
 
@@ -117,6 +167,23 @@ public class RequestBudget {
         }
     }
 
+    /** A job ended after {@code calls} Whisul calls: new jobs are paced by what jobs cost (see {@link SubmitPace}). */
+    public synchronized void jobEnded(int calls) {
+        if (pace != null) {
+            pace.jobEnded(clock.getAsLong(), calls);
+        }
+    }
+
+    private boolean paced(Waiter waiter, long now) {
+        return waiter.priority > SUBMIT || pace == null || pace.ready(now);
+    }
+
+    private void spendPace(Waiter waiter) {
+        if (pace != null && waiter.priority <= SUBMIT) {
+            pace.take();
+        }
+    }
+
     private synchronized double currentRate() {
         return rate.rate(clock.getAsLong());
     }
@@ -125,28 +192,68 @@ public class RequestBudget {
         return waiting.size();
     }
 
+    /** Wakes {@link #release} when the first waiter may go, unless a wake-up at least as early is already due. */
     private void armTimer(long now) {
-        if (timerArmed) {
+        Waiter first = waiting.peek();
+        long nanos = Math.max(rate.nanosUntilAvailable(now),
+                first.priority > SUBMIT || pace == null ? 0 : pace.nanosUntilReady(now));
+        long millis = Math.max(1, (nanos + 999_999) / 1_000_000);
+        long due = now + millis * 1_000_000;
+        if (timerArmed && due - timerDue >= 0) {
             return;
         }
         timerArmed = true;
-        long nanos = rate.nanosUntilAvailable(now);
-        timers.schedule(Math.max(1, (nanos + 999_999) / 1_000_000), this::release);
+        timerDue = due;
+        timers.schedule(millis, () -> release(due));
     }
 
-    private void release() {
-        List<UniEmitter<? super Permit>> released = new ArrayList<>();
+    private void release(long due) {
+        List<Waiter> released = new ArrayList<>();
         long now = clock.getAsLong();
         synchronized (this) {
+            if (due != timerDue) {
+                return; // an earlier wake-up replaced this one
+            }
             timerArmed = false;
-            while (!waiting.isEmpty() && rate.tryTake(now)) {
-                released.add(waiting.poll());
+            while (!waiting.isEmpty() && paced(waiting.peek(), now) && rate.tryTake(now)) {
+                Waiter next = waiting.poll();
+                spendPace(next);
+                released.add(next);
             }
             if (!waiting.isEmpty()) {
                 armTimer(now);
             }
         }
-        Permit permit = new Permit(now);
-        released.forEach(emitter -> emitter.complete(permit));
+        released.forEach(waiter -> waiter.grant(now));
+    }
+
+    private synchronized void forget(Waiter waiter) {
+        if (!waiter.granted) {
+            waiting.remove(waiter);
+        }
+    }
+
+    private final class Waiter {
+        final UniEmitter<? super Permit> emitter;
+        final long since;
+        final double priority;
+        long arrival;
+        volatile boolean granted;
+
+        Waiter(UniEmitter<? super Permit> emitter, long since, double priority) {
+            this.emitter = emitter;
+            this.since = since;
+            this.priority = priority;
+        }
+
+        void grant(long now) {
+            granted = true;
+            Duration waited = Duration.ofNanos(now - since);
+            metrics.budgetWaited(waited);
+            if (priority >= 0 && priority <= 1) {
+                metrics.pollBudgetWaited(waited); // a poll's wait is lag the budget adds to its job
+            }
+            emitter.complete(new Permit(now));
+        }
     }
 }

@@ -72,22 +72,30 @@ public class WhisulClient {
      */
     public Uni<SubmitResponse> submit(String prompt, Uni<Void> gate) {
         return call(Endpoint.GENERATE, web.postAbs(baseUrl + "/generate"), new JsonObject().put("prompt", prompt), gate,
-                WhisulResponses::submit, SubmitResponse.Deferred::new,
+                RequestBudget.SUBMIT, WhisulResponses::submit, SubmitResponse.Deferred::new,
                 description -> new SubmitResponse.Transient(description, null));
     }
 
     public Uni<PollResponse> poll(String jobId) {
-        return poll(Endpoint.JOB, jobId);
+        return poll(jobId, 0);
+    }
+
+    /**
+     * @param doneChance how likely the poll is to find the job done, in [0, 1]: when the request budget binds,
+     *                   likelier polls go first (and every poll before any submit)
+     */
+    public Uni<PollResponse> poll(String jobId, double doneChance) {
+        return poll(Endpoint.JOB, jobId, RequestBudget.pollPriority(doneChance));
     }
 
     /** Asks for a job that cannot exist: 404 proves the key works without creating (and paying for) a job. */
     public Uni<PollResponse> probeKey() {
-        return poll(Endpoint.PROBE, "whisul-bridge-key-check-" + UUID.randomUUID());
+        return poll(Endpoint.PROBE, "whisul-bridge-key-check-" + UUID.randomUUID(), RequestBudget.PROBE);
     }
 
-    private Uni<PollResponse> poll(Endpoint endpoint, String jobId) {
+    private Uni<PollResponse> poll(Endpoint endpoint, String jobId, double priority) {
         return call(endpoint, web.getAbs(baseUrl + "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8)), null,
-                Uni.createFrom().voidItem(), WhisulResponses::poll, PollResponse.Deferred::new,
+                Uni.createFrom().voidItem(), priority, WhisulResponses::poll, PollResponse.Deferred::new,
                 description -> new PollResponse.Transient(description, null));
     }
 
@@ -101,8 +109,9 @@ public class WhisulClient {
      * timeout is transient, and only a gate's refusal fails the Uni.
      */
     private <R> Uni<R> call(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate,
-                            Classifier<R> classify, Function<Duration, R> deferred, Function<String, R> unanswered) {
-        return send(endpoint, request, body, gate)
+                            double priority, Classifier<R> classify, Function<Duration, R> deferred,
+                            Function<String, R> unanswered) {
+        return send(endpoint, request, body, gate, priority)
                 .map(exchange -> {
                     HttpResponse<Buffer> response = exchange.response();
                     String retryAfter = response.getHeader("Retry-After");
@@ -119,13 +128,14 @@ public class WhisulClient {
                 .onFailure(GateRefused.class).transform(Throwable::getCause);
     }
 
-    private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate) {
+    private Uni<Exchange> send(Endpoint endpoint, HttpRequest<Buffer> request, JsonObject body, Uni<Void> gate,
+                               double priority) {
         // The Vert.x timeout closes a connection that goes quiet; the Mutiny one bounds a response that trickles.
         // Both start once the budget lets the call out: waiting for a permit is not Whisul being slow.
         request.putHeader("Authorization", authorization)
                 .putHeader("Accept", "application/json")
                 .timeout(timeout.toMillis());
-        return budget.acquire().chain(permit -> gate.onFailure().transform(GateRefused::new).replaceWith(permit))
+        return budget.acquire(priority).chain(permit -> gate.onFailure().transform(GateRefused::new).replaceWith(permit))
                 .chain(permit -> {
             long start = System.nanoTime();
             Uni<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendJsonObject(body);

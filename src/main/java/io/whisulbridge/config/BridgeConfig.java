@@ -44,10 +44,19 @@ public interface BridgeConfig {
          * {@code backoff}: from the interval growing to the maximum; {@code fixed}: always the interval;
          * {@code adaptive}: learns how long jobs take and polls at the interval only around their likely end. Adaptive
          * is not the default: it wins in a steady stream of 60-180 s jobs, but costs more requests than backoff in a
-         * backlog or a wide spread of job lengths, and adds no jitter (BENCHMARKS.md).
+         * backlog or a wide spread of job lengths, and adds no jitter (BENCHMARKS.md). {@code survival}: learns from
+         * every poll answer and makes the fewest polls that keep 95 % of jobs within {@code poll-lag-target}; not the
+         * default because under a binding request budget it keeps its lag where backoff finishes more songs.
          */
         @WithDefault("backoff")
         PollScheduleKind pollSchedule();
+
+        /**
+         * The detection lag (from a job finishing to the poll that finds it) that the {@code survival} schedule keeps
+         * 95 % of jobs within; it makes the fewest polls that do so for the job lengths it has seen.
+         */
+        @WithDefault("8s")
+        Duration pollLagTarget();
 
         /** Jobs the adaptive schedule must have seen finish before it departs from the backoff schedule. */
         @WithDefault("20")
@@ -103,7 +112,14 @@ public interface BridgeConfig {
         Duration rateRecoveryTime();
     }
 
-    enum PollScheduleKind { BACKOFF, FIXED, ADAPTIVE }
+    enum PollScheduleKind {
+        BACKOFF, FIXED, ADAPTIVE, SURVIVAL;
+
+        /** Whether it learns to put a job's first poll off until jobs of its kind tend to end. */
+        public boolean defersFirstPoll() {
+            return this == ADAPTIVE || this == SURVIVAL;
+        }
+    }
 
     interface Bridge {
         @WithDefault("1000")

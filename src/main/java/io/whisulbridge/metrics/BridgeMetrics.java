@@ -68,6 +68,7 @@ public class BridgeMetrics {
     private final Counter submitRetries;
     private final Counter pollRetries;
     private final Timer budgetWait;
+    private final Timer pollBudgetWait;
     private final AtomicReference<Supplier<? extends Number>> inFlight = new AtomicReference<>(() -> 0);
     private final AtomicReference<Supplier<? extends Number>> inFlightMax = new AtomicReference<>(() -> 0);
     private final Counter internalFailures;
@@ -103,6 +104,10 @@ public class BridgeMetrics {
         pollRetries = retries(Phase.POLL);
         budgetWait = Timer.builder(PREFIX + "budget.wait")
                 .description("How long Whisul calls waited for the request budget before going out")
+                .serviceLevelObjectives(BUDGET_WAIT_BUCKETS)
+                .register(registry);
+        pollBudgetWait = Timer.builder(PREFIX + "budget.poll.wait")
+                .description("How long polls waited for the request budget: detection lag the budget adds")
                 .serviceLevelObjectives(BUDGET_WAIT_BUCKETS)
                 .register(registry);
         for (Endpoint endpoint : Endpoint.values()) {
@@ -270,6 +275,10 @@ public class BridgeMetrics {
 
     public void budgetWaited(Duration waited) {
         budgetWait.record(waited);
+    }
+
+    public void pollBudgetWaited(Duration waited) {
+        pollBudgetWait.record(waited);
     }
 
     public void registerBudget(DoubleSupplier effectiveRate, double limit, IntSupplier waitingCalls) {

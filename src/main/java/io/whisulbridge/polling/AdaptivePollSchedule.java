@@ -57,7 +57,7 @@ public final class AdaptivePollSchedule implements PollSchedule {
     }
 
     @Override
-    public void jobCompleted(Duration took) {
+    public void jobCompleted(Duration since, Duration took) {
         durations.record(took);
     }
 

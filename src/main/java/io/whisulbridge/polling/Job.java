@@ -87,6 +87,7 @@ public final class Job {
     private Instant deadline;
     private Context traceContext = Context.root();
     private Duration nextDelay = Duration.ZERO;
+    private Duration lastSeenRunning = Duration.ZERO;
     private boolean waitingForKey;
     private int calls;
     private int polls;
@@ -154,6 +155,10 @@ public final class Job {
         deadline = pollingDeadline;
         consecutiveErrors = 0;
         nextDelay = firstPoll;
+    }
+
+    void seenRunningAt(Duration age) {
+        lastSeenRunning = age;
     }
 
     public void acceptanceRecorded() {
@@ -355,6 +360,11 @@ public final class Job {
 
     public int polls() {
         return polls;
+    }
+
+    /** Its age when a poll last found it running (zero until one did): what a learning schedule knows of it. */
+    public Duration lastSeenRunning() {
+        return lastSeenRunning;
     }
 
     public int consecutiveErrors() {

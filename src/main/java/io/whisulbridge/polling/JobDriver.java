@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.whisulbridge.client.ApiKeyGate;
 import io.whisulbridge.client.PollResponse;
+import io.whisulbridge.client.RequestBudget;
 import io.whisulbridge.client.SubmitResponse;
 import io.whisulbridge.client.WhisulClient;
 import io.whisulbridge.config.BridgeConfig;
@@ -32,10 +33,12 @@ public class JobDriver {
     private final JobTracing tracing;
     private final BridgeMetrics metrics;
     private final FencedWriter writer;
+    private final RequestBudget budget;
 
     public JobDriver(WhisulClient whisul, ApiKeyGate keyGate, Delays delays, JobTracing tracing, BridgeMetrics metrics,
-                     FencedWriter writer, BridgeConfig config) {
+                     FencedWriter writer, RequestBudget budget, BridgeConfig config) {
         this.writer = writer;
+        this.budget = budget;
         this.tracing = tracing;
         this.metrics = metrics;
         this.whisul = whisul;
@@ -56,6 +59,10 @@ public class JobDriver {
             // the 5th and 95th percentiles of the last 1000 jobs bracket "around the expected completion"
             case ADAPTIVE -> new AdaptivePollSchedule(backoff, new DurationEstimator(1000, 50),
                     settings.pollAdaptiveMinSamples(), 0.05, 0.95);
+            // 95 % of jobs within the lag target; an age is trusted once 20 jobs were seen there; a new plan every
+            // 500 observations costs a few ms (BENCHMARKS.md, "Poll scheduling near the optimum")
+            case SURVIVAL -> new SurvivalPollSchedule(backoff, new SurvivalEstimator(settings.jobMaxWait(), 1000),
+                    settings.pollLagTarget(), 0.05, 20, 500);
         };
     }
 
@@ -108,6 +115,7 @@ public class JobDriver {
         return tracing.call(job, "whisul.submit", () -> whisul.submit(job.event().prompt(), writer.fence(job.partition())),
                 JobDriver::name).map(answer -> {
             policy.onSubmit(job, answer, Instant.now());
+            endedAfterCalls(job);
             if (answer instanceof SubmitResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
             } else if (answer instanceof SubmitResponse.Accepted) {
@@ -125,8 +133,9 @@ public class JobDriver {
     }
 
     private Uni<Job> pollOnce(Job job) {
-        return tracing.call(job, "whisul.poll", () -> whisul.poll(job.jobId()), JobDriver::name).map(answer -> {
+        return tracing.call(job, "whisul.poll", () -> whisul.poll(job.jobId(), policy.pollPriority(job, Instant.now())), JobDriver::name).map(answer -> {
             policy.onPoll(job, answer, Instant.now());
+            endedAfterCalls(job);
             if (answer instanceof PollResponse.Unauthorized unauthorized) {
                 keyGate.rejected(unauthorized.status());
             } else if (answer instanceof PollResponse.Running running && !running.knownStatus()) {
@@ -139,6 +148,13 @@ public class JobDriver {
             }
             return job;
         });
+    }
+
+    /** What a finished job cost paces the submits of new ones (RequestBudget). */
+    private void endedAfterCalls(Job job) {
+        if (job.isDone()) {
+            budget.jobEnded(job.calls());
+        }
     }
 
     private static String name(Object answer) {

@@ -45,7 +45,7 @@ public final class JobPolicy {
         }
         job.callMade();
         if (response instanceof SubmitResponse.Accepted accepted) {
-            job.accepted(accepted.jobId(), now, now.plus(maxWait), schedule.firstPoll());
+            job.accepted(accepted.jobId(), now, now.plus(maxWait), schedule.firstPoll(random));
         } else if (response instanceof SubmitResponse.Rejected rejected) {
             fail(job, FailureReason.INVALID_PROMPT, "Whisul rejected the prompt: " + rejected.message(), now);
         } else if (response instanceof SubmitResponse.AcceptedWithoutJobId odd) {
@@ -78,7 +78,7 @@ public final class JobPolicy {
         if (answer instanceof PollResponse.Completed completed) {
             Duration took = took(job, completed.job(), now);
             if (took != null) {
-                schedule.jobCompleted(took);
+                schedule.jobCompleted(job.lastSeenRunning(), took);
             }
             job.completed(songResult(job, completed.job())); // archived next, then decided
         } else if (answer instanceof PollResponse.Failed failed) {
@@ -89,17 +89,23 @@ public final class JobPolicy {
             fail(job, FailureReason.TIMED_OUT, "job " + job.jobId() + " was still " + running.status()
                     + " after " + maxWait + " (" + job.polls() + " polls)", now);
         } else {
-            job.retryIn(nextPollDelay(job, now));
+            Duration age = age(job, now);
+            schedule.stillRunning(job.lastSeenRunning(), age);
+            job.seenRunningAt(age);
+            job.retryIn(schedule.nextPoll(job.polls(), age, Duration.between(now, job.deadline()), random));
         }
     }
 
-    /** The next poll comes by the schedule, but no later than the deadline and never sooner than the interval. */
-    private Duration nextPollDelay(Job job, Instant now) {
-        Duration elapsed = job.acceptedAt() == null ? Duration.ZERO : Duration.between(job.acceptedAt(), now);
-        Duration scheduled = schedule.afterPoll(job.polls(), elapsed, random);
-        Duration untilDeadline = Duration.between(now, job.deadline());
-        Duration capped = scheduled.compareTo(untilDeadline) > 0 ? untilDeadline : scheduled;
-        return capped.compareTo(schedule.interval()) < 0 ? schedule.interval() : capped;
+    /**
+     * How much a poll of the job made now is worth when the request budget binds: the chance that it finds the job
+     * done, by the schedule's estimate.
+     */
+    public double pollPriority(Job job, Instant now) {
+        return schedule.doneChance(job.lastSeenRunning(), age(job, now));
+    }
+
+    private static Duration age(Job job, Instant now) {
+        return job.acceptedAt() == null ? Duration.ZERO : Duration.between(job.acceptedAt(), now);
     }
 
     /**

@@ -67,10 +67,10 @@ public final class Bench {
         /** Scenarios of the smoke run. {@code throughput-baseline} is opt-in everywhere. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
         static final List<String> ALL_SCENARIOS = List.of("throughput", "throughput-baseline", "polling", "polling-steady",
-                "capacity", "ledger-takeover", "archive");
+                "capacity", "ledger-takeover", "archive", "polling-sim");
         /** The full run adds the ledger takeover (it waits for a checkpoint, so the smoke run leaves it out). */
-        static final List<String> FULL_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity",
-                "ledger-takeover", "archive");
+        static final List<String> FULL_SCENARIOS = List.of("polling-sim", "throughput", "polling", "polling-steady",
+                "capacity", "ledger-takeover", "archive");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -161,6 +161,7 @@ public final class Bench {
     private final List<Sample> capacitySamples = new ArrayList<>();
     private final List<LedgerTakeover.Result> takeovers = new ArrayList<>();
     private final List<String> archiveFigures = new ArrayList<>();
+    private final List<PollingSimulation.Result> simulated = new ArrayList<>();
 
     Bench(Options options) {
         this.o = options;
@@ -170,6 +171,23 @@ public final class Bench {
         Files.createDirectories(o.workDir());
         Files.createDirectories(o.plotDir());
         long started = System.currentTimeMillis();
+        if (o.scenarios().contains("polling-sim")) {
+            // issue 15's matrix in simulated time: seconds of CPU, no broker, so it runs first
+            simulated.addAll(new PollingSimulation(PollingSimulation.Sizes.full()).runAll());
+            plots.putAll(PollingSimulation.plots(simulated, o.plotDir()));
+            log("polling simulation: " + simulated.size() + " cells");
+        }
+        if (!o.scenarios().stream().allMatch("polling-sim"::equals)) {
+            realTime(started);
+        }
+        drawPlots();
+        String md = markdown((System.currentTimeMillis() - started) / 1000.0);
+        Files.writeString(o.workDir().resolve("results.md"), md);
+        return new Results(List.copyOf(rows), ceiling, Map.copyOf(plots), md);
+    }
+
+    /** The scenarios that run the packaged service against a broker and the emulator, in real time. */
+    private void realTime(long started) throws Exception {
         vertx = Vertx.vertx();
         try (BrokerProcess b = BrokerProcess.start(o.workDir().resolve("broker-" + started), "768m")) {
             broker = b;
@@ -203,10 +221,6 @@ public final class Bench {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-        drawPlots();
-        String md = markdown((System.currentTimeMillis() - started) / 1000.0);
-        Files.writeString(o.workDir().resolve("results.md"), md);
-        return new Results(List.copyOf(rows), ceiling, Map.copyOf(plots), md);
     }
 
     // ---------------------------------------------------------------- scenarios
@@ -266,7 +280,10 @@ public final class Bench {
         List<BenchProcess> processes = new ArrayList<>();
         List<Callable<Row>> drives = new ArrayList<>();
         try {
-            for (String schedule : List.of("fixed", "backoff", "adaptive")) {
+            // the full run adds issue 15's schedule; the smoke run keeps to three bridges for its time limit
+            List<String> schedules = o.label().equals("full") ? List.of("fixed", "backoff", "adaptive", "survival")
+                    : List.of("fixed", "backoff", "adaptive");
+            for (String schedule : schedules) {
                 Scenario s = new Scenario(prefix + schedule);
                 BenchProcess p = s.startBridge(schedule, "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), viaProxy);
                 scenarios.add(s);
@@ -503,6 +520,7 @@ public final class Bench {
             Duration interval = fixedInterval != null ? fixedInterval : scaled(5000, k);
             env.put("WHISUL_POLL_INITIAL_DELAY", ms(fixedInterval != null ? fixedInterval : scaled(5000, k)));
             env.put("WHISUL_POLL_INTERVAL", ms(interval));
+            env.put("WHISUL_POLL_LAG_TARGET", ms(scaled(8000, k)));
             if (schedule.equals("fixed")) {
                 env.put("WHISUL_POLL_MAX_INTERVAL", ms(interval));
                 env.put("WHISUL_POLL_BACKOFF_FACTOR", "1");
@@ -940,6 +958,10 @@ public final class Bench {
                     r.completedPerMinute(), f2(r.requestsPerJob()), f2(r.lagP50()), f2(r.lagP95()), f2(r.lagP99()),
                     f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.liveHeapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
                     f2(r.slipP99()), f2(r.slipMax()), r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
+        }
+        if (!simulated.isEmpty()) {
+            sb.append("\nPolling, simulated (issue 15; optimum at each row's own p95 lag):\n\n")
+                    .append(PollingSimulation.markdown(simulated));
         }
         if (!takeovers.isEmpty()) {
             sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n").append(LedgerTakeover.markdown(takeovers));

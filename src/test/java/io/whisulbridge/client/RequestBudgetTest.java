@@ -23,7 +23,7 @@ class RequestBudgetTest {
 
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final FakeTime time = new FakeTime();
-    private final RequestBudget budget = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3),
+    private final RequestBudget budget = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3), true,
             time::now, time, new BridgeMetrics(registry));
 
     @Test
@@ -58,6 +58,89 @@ class RequestBudgetTest {
         assertThat(time.pending()).as("the timer stops when the queue is empty").isZero();
         assertThat(waitTimer().max(TimeUnit.MILLISECONDS)).isEqualTo(200);
         assertThat(gauge("whisul.bridge.budget.waiting")).isZero();
+    }
+
+    @Test
+    void whenTheBudgetBindsProbesGoFirstThenPollsLikeliestToFindTheirJobDoneThenSubmitsEachInArrivalOrder() {
+        drainBurst();
+        var submit = subscribe(RequestBudget.SUBMIT);
+        var unlikelyPoll = subscribe(RequestBudget.pollPriority(0.1));
+        var likelyPoll = subscribe(RequestBudget.pollPriority(0.8));
+        var blindPoll = subscribe(RequestBudget.pollPriority(0.1));
+        var probe = subscribe(RequestBudget.PROBE);
+
+        time.advance(250 * MS);
+
+        assertThat(List.of(probe, likelyPoll, unlikelyPoll, blindPoll, submit).stream()
+                .map(s -> (s.getItem().grantedAt() - probe.getItem().grantedAt()) / MS).toList())
+                .as("one call per 50 ms, in priority order, ties in arrival order")
+                .containsExactly(0L, 50L, 100L, 150L, 200L);
+        Timer polls = registry.get("whisul.bridge.budget.poll.wait").timer();
+        assertThat(polls.count()).as("the two calls that drained the burst (polls' priority) and the three polls; "
+                + "neither the probe nor the submit").isEqualTo(5);
+        assertThat(polls.max(TimeUnit.MILLISECONDS)).as("the last poll waited 200 ms").isEqualTo(200);
+    }
+
+    @Test
+    void submitsArePacedByWhatJobsCostSoThatTheirPollsFitTheBudgetLater() {
+        var first = subscribe(RequestBudget.SUBMIT);
+        var second = subscribe(RequestBudget.SUBMIT);
+
+        first.assertCompleted();
+        time.advance(780 * MS);
+        second.assertNotTerminated();
+        time.advance(20 * MS);
+        // 95 % of 20/s, over the 15 calls a job is assumed to take before any has ended: one submit per 0.79 s
+        second.assertCompleted();
+        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS).isBetween(789L, 791L);
+    }
+
+    @Test
+    void unpacedSubmitsWaitInArrivalOrderWithThePollsAndOnlyForTheRate() {
+        RequestBudget unpaced = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3), false,
+                time::now, time, new BridgeMetrics(new SimpleMeterRegistry()));
+        List<UniAssertSubscriber<RequestBudget.Permit>> calls = List.of(RequestBudget.SUBMIT, RequestBudget.SUBMIT,
+                        RequestBudget.SUBMIT, RequestBudget.pollPriority(0), RequestBudget.SUBMIT).stream()
+                .map(priority -> unpaced.acquire(priority).subscribe().withSubscriber(UniAssertSubscriber.<RequestBudget.Permit>create()))
+                .toList();
+
+        time.advance(150 * MS);
+
+        assertThat(calls.stream().map(c -> (c.getItem().grantedAt() - calls.get(0).getItem().grantedAt()) / MS).toList())
+                .as("a burst of 2, then one per 50 ms in arrival order").containsExactly(0L, 0L, 50L, 100L, 150L);
+    }
+
+    @Test
+    void cheaperJobsPaceSubmitsFaster() {
+        IntStream.range(0, 200).forEach(i -> budget.jobEnded(3));
+        var first = subscribe(RequestBudget.SUBMIT);
+        var second = subscribe(RequestBudget.SUBMIT);
+
+        time.advance(200 * MS);
+
+        first.assertCompleted();
+        second.assertCompleted();
+        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS).as("about 3 / 19 s")
+                .isBetween(150L, 200L);
+    }
+
+    @Test
+    void aPollPassesSubmitsHeldBackByTheirPaceAtOnce() {
+        subscribe(RequestBudget.SUBMIT).assertCompleted();
+        var heldBack = subscribe(RequestBudget.SUBMIT);
+
+        var poll = subscribe(RequestBudget.pollPriority(0.3));
+
+        poll.assertCompleted();
+        heldBack.assertNotTerminated();
+    }
+
+    @Test
+    void aPollPriorityStaysBetweenSubmitsAndProbesWhateverTheChanceSays() {
+        assertThat(RequestBudget.pollPriority(-3)).isEqualTo(0).isGreaterThan(RequestBudget.SUBMIT);
+        assertThat(RequestBudget.pollPriority(7)).isEqualTo(1).isLessThan(RequestBudget.PROBE);
+        assertThat(RequestBudget.pollPriority(Double.NaN)).isEqualTo(0);
+        assertThat(RequestBudget.pollPriority(0.25)).isEqualTo(0.25);
     }
 
     @Test
@@ -123,6 +206,10 @@ class RequestBudgetTest {
 
     private UniAssertSubscriber<RequestBudget.Permit> subscribe() {
         return budget.acquire().subscribe().withSubscriber(UniAssertSubscriber.create());
+    }
+
+    private UniAssertSubscriber<RequestBudget.Permit> subscribe(double priority) {
+        return budget.acquire(priority).subscribe().withSubscriber(UniAssertSubscriber.create());
     }
 
     private void drainBurst() {

@@ -70,6 +70,8 @@ class MetricsIT {
             "whisul_bridge_retries_total",
             "whisul_bridge_budget_wait_seconds_bucket", "whisul_bridge_budget_wait_seconds_count",
             "whisul_bridge_budget_wait_seconds_sum", "whisul_bridge_budget_wait_seconds_max",
+            "whisul_bridge_budget_poll_wait_seconds_bucket", "whisul_bridge_budget_poll_wait_seconds_count",
+            "whisul_bridge_budget_poll_wait_seconds_sum", "whisul_bridge_budget_poll_wait_seconds_max",
             "whisul_bridge_budget_rate", "whisul_bridge_budget_limit", "whisul_bridge_budget_waiting",
             "whisul_bridge_ready",
             PROMPT_CONSUMER_LAG);

@@ -19,12 +19,12 @@ class AdaptivePollScheduleTest {
 
     /** 100 jobs that took 60, 61, ... 159 seconds. */
     private void learnJobsOfOneToTwoAndAHalfMinutes() {
-        IntStream.range(0, 100).forEach(i -> adaptive.jobCompleted(Duration.ofSeconds(60 + i)));
+        IntStream.range(0, 100).forEach(i -> adaptive.jobCompleted(Duration.ZERO, Duration.ofSeconds(60 + i)));
     }
 
     @Test
     void beforeEnoughJobsItIsThePlainSchedule() {
-        IntStream.range(0, 19).forEach(i -> adaptive.jobCompleted(Duration.ofSeconds(120)));
+        IntStream.range(0, 19).forEach(i -> adaptive.jobCompleted(Duration.ZERO, Duration.ofSeconds(120)));
 
         assertThat(adaptive.firstPoll()).isEqualTo(PLAIN.firstPoll());
         assertThat(adaptive.afterPoll(3, Duration.ofSeconds(30), MIDDLE)).isEqualTo(PLAIN.afterPoll(3, MIDDLE));
@@ -68,7 +68,7 @@ class AdaptivePollScheduleTest {
 
     @Test
     void aFirstPollEarlierThanTheConfiguredInitialDelayIsNotTaken() {
-        IntStream.range(0, 50).forEach(i -> adaptive.jobCompleted(Duration.ofSeconds(2)));
+        IntStream.range(0, 50).forEach(i -> adaptive.jobCompleted(Duration.ZERO, Duration.ofSeconds(2)));
 
         assertThat(adaptive.firstPoll()).isEqualTo(Duration.ofSeconds(5));
     }

@@ -329,7 +329,23 @@ class JobPolicyTest {
         learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:01Z", "2025-03-01T14:02:01Z")),
                 T0.plusSeconds(125));
 
-        assertThat(learned).containsExactly(Duration.ofSeconds(120));
+        assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(120));
+    }
+
+    @Test
+    void theScheduleLearnsFromRunningAnswersEachSpanOnceFromTheLastAgeTheJobWasSeenRunning() {
+        List<Duration> learned = new java.util.ArrayList<>();
+        JobPolicy learning = learningPolicy(learned);
+        learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
+        job.acceptanceRecorded();
+
+        learning.onPoll(job, RUNNING, T0.plusSeconds(40));
+        learning.onPoll(job, RUNNING, T0.plusSeconds(70));
+        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:00Z", "2025-03-01T14:01:15Z")),
+                T0.plusSeconds(80));
+
+        assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(40), Duration.ofSeconds(40),
+                Duration.ofSeconds(70), Duration.ofSeconds(70), Duration.ofSeconds(75));
     }
 
     @Test
@@ -342,7 +358,7 @@ class JobPolicyTest {
         learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T13:00:00Z", "2025-03-01T14:00:10Z")),
                 T0.plusSeconds(10));
 
-        assertThat(learned).containsExactly(Duration.ofSeconds(10));
+        assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(10));
     }
 
     private static JobPolicy learningPolicy(List<Duration> learned) {
@@ -364,7 +380,14 @@ class JobPolicyTest {
             }
 
             @Override
-            public void jobCompleted(Duration took) {
+            public void stillRunning(Duration since, Duration now) {
+                learned.add(since);
+                learned.add(now);
+            }
+
+            @Override
+            public void jobCompleted(Duration since, Duration took) {
+                learned.add(since);
                 learned.add(took);
             }
         };
