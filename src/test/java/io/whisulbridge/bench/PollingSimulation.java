@@ -10,13 +10,6 @@ import io.whisulbridge.polling.PollPlanner;
 import io.whisulbridge.polling.PollSchedule;
 import io.whisulbridge.polling.SurvivalEstimator;
 import io.whisulbridge.polling.SurvivalPollSchedule;
-
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +26,11 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.function.DoubleConsumer;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Issue 15's polling matrix as a discrete-event simulation: simulated time drives the real schedule classes (the
@@ -45,7 +43,10 @@ import java.util.function.DoubleConsumer;
  */
 final class PollingSimulation {
 
-    enum Arrival { STEADY, BACKLOG }
+    enum Arrival {
+        STEADY,
+        BACKLOG
+    }
 
     /**
      * @param steadyRate     prompts per second of the steady stream
@@ -54,7 +55,8 @@ final class PollingSimulation {
      * @param backlogPrompts prompts published at once in the backlog
      * @param gridStep       seconds between grid points of the optimum
      */
-    record Sizes(double steadyRate, double steadyWarmup, double steadyFor, int backlogPrompts, double gridStep, long seed) {
+    record Sizes(
+            double steadyRate, double steadyWarmup, double steadyFor, int backlogPrompts, double gridStep, long seed) {
 
         /** The benchmark's: a steady stream of 4 prompts/s (as the real-time bench) for 20 minutes, 5,000 at once. */
         static Sizes full() {
@@ -70,7 +72,8 @@ final class PollingSimulation {
     /** {@code budget} in requests per second; infinite for unlimited. */
     record Cell(JobLengths lengths, Arrival arrival, double budget) {
         String label() {
-            return lengths.name().toLowerCase(Locale.ROOT) + " " + arrival.name().toLowerCase(Locale.ROOT) + " "
+            return lengths.name().toLowerCase(Locale.ROOT) + " "
+                    + arrival.name().toLowerCase(Locale.ROOT) + " "
                     + (Double.isInfinite(budget) ? "unlimited" : String.format(Locale.ROOT, "%.0f req/s", budget));
         }
 
@@ -86,9 +89,20 @@ final class PollingSimulation {
      * @param optimum           fewest requests per job (submit + polls) any schedule makes at this p95 lag
      * @param closestPolls      the shortest time between two calls of one job, seconds
      */
-    record Result(Cell cell, String system, int jobs, int unfinished, double songsPerMinute, double requestsPerJob,
-                  double lagP50, double lagP95, double budgetWaitMean, double budgetWaitP95, double optimum,
-                  double closestPolls, double peakRequestRate) {
+    record Result(
+            Cell cell,
+            String system,
+            int jobs,
+            int unfinished,
+            double songsPerMinute,
+            double requestsPerJob,
+            double lagP50,
+            double lagP95,
+            double budgetWaitMean,
+            double budgetWaitP95,
+            double optimum,
+            double closestPolls,
+            double peakRequestRate) {
         double ratio() {
             return requestsPerJob / optimum;
         }
@@ -131,14 +145,20 @@ final class PollingSimulation {
 
     /** The bridge's schedules with the service's defaults (BridgeConfig, JobDriver). */
     static PollSchedule schedule(String system) {
-        BackoffPollSchedule backoff = new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofSeconds(10), 1.5, 0.2);
+        BackoffPollSchedule backoff =
+                new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
         return switch (system) {
             case "fixed 5 s" -> BackoffPollSchedule.fixed(Duration.ofSeconds(5), Duration.ofSeconds(5));
             case "backoff" -> backoff;
             case "adaptive" -> new AdaptivePollSchedule(backoff, new DurationEstimator(1000, 50), 20, 0.05, 0.95);
-            case "survival" -> new SurvivalPollSchedule(backoff, new SurvivalEstimator(Duration.ofMinutes(10), 1000),
-                    Duration.ofSeconds(8), 0.05, 20, 500);
+            case "survival" ->
+                new SurvivalPollSchedule(
+                        backoff,
+                        new SurvivalEstimator(Duration.ofMinutes(10), 1000),
+                        Duration.ofSeconds(8),
+                        0.05,
+                        20,
+                        500);
             default -> throw new IllegalArgumentException(system);
         };
     }
@@ -153,7 +173,10 @@ final class PollingSimulation {
     }
 
     Result run(Cell cell, String system) {
-        SplittableRandom random = new SplittableRandom(sizes.seed() + cell.hashCode());
+        // the cell's label, not its hashCode: a record's hash includes its enums' identity hashes, which change from
+        // JVM to JVM, and the simulation must repeat (the suite asserts on its figures)
+        SplittableRandom random =
+                new SplittableRandom(sizes.seed() + cell.label().hashCode());
         Clock clock = new Clock();
         Budget budget = new Budget(clock, cell.budget(), kind(system).defersFirstPoll());
         List<SimJob> jobs = new ArrayList<>();
@@ -188,20 +211,39 @@ final class PollingSimulation {
         List<SimJob> measured = jobs.stream().filter(j -> j.measured).toList();
         List<SimJob> done = measured.stream().filter(j -> !Double.isNaN(j.lag)).toList();
         double[] lags = done.stream().mapToDouble(j -> j.lag).sorted().toArray();
-        double[] waits = done.stream().flatMapToDouble(j -> Arrays.stream(j.waits.toArray())).sorted().toArray();
+        double[] waits = done.stream()
+                .flatMapToDouble(j -> Arrays.stream(j.waits.toArray()))
+                .sorted()
+                .toArray();
         double songsPerMinute;
         if (Double.isNaN(to)) {
-            double last = jobs.stream().mapToDouble(j -> j.endedAt).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN);
+            double last = jobs.stream()
+                    .mapToDouble(j -> j.endedAt)
+                    .filter(x -> !Double.isNaN(x))
+                    .max()
+                    .orElse(Double.NaN);
             songsPerMinute = done.size() / last * 60;
         } else {
-            long inWindow = jobs.stream().filter(j -> !Double.isNaN(j.lag) && j.endedAt >= from && j.endedAt < to).count();
+            long inWindow = jobs.stream()
+                    .filter(j -> !Double.isNaN(j.lag) && j.endedAt >= from && j.endedAt < to)
+                    .count();
             songsPerMinute = inWindow / (to - from) * 60;
         }
         double requests = done.stream().mapToDouble(j -> j.requests).average().orElse(Double.NaN);
         double p95 = quantile(lags, 0.95);
-        return new Result(cell, system, done.size(), measured.size() - done.size(), songsPerMinute, requests,
-                quantile(lags, 0.5), p95, Arrays.stream(waits).average().orElse(0), quantile(waits, 0.95),
-                optimum(cell.lengths(), p95), done.stream().mapToDouble(j -> j.closestGap).min().orElse(Double.NaN),
+        return new Result(
+                cell,
+                system,
+                done.size(),
+                measured.size() - done.size(),
+                songsPerMinute,
+                requests,
+                quantile(lags, 0.5),
+                p95,
+                Arrays.stream(waits).average().orElse(0),
+                quantile(waits, 0.95),
+                optimum(cell.lengths(), p95),
+                done.stream().mapToDouble(j -> j.closestGap).min().orElse(Double.NaN),
                 budget.peakPerSecond());
     }
 
@@ -211,7 +253,8 @@ final class PollingSimulation {
             return Double.NaN;
         }
         String key = lengths + "@" + String.format(Locale.ROOT, "%.3f", lag);
-        return optima.computeIfAbsent(key, k -> 1 + planner(lengths, lag, sizes.gridStep()).fewestPolls(ALLOWED_LATE));
+        return optima.computeIfAbsent(
+                key, k -> 1 + planner(lengths, lag, sizes.gridStep()).fewestPolls(ALLOWED_LATE));
     }
 
     static PollPlanner planner(JobLengths lengths, double lag, double step) {
@@ -338,7 +381,9 @@ final class PollingSimulation {
                 schedule.stillRunning(job.lastSeenRunning, age);
                 job.lastSeenRunning = age;
                 Duration untilDeadline = Duration.ofNanos((long) ((JobLengths.DEADLINE_SECONDS - seconds(age)) * 1e9));
-                clock.at(at + seconds(schedule.nextPoll(job.polls, age, untilDeadline, random::nextDouble)), () -> poll(job));
+                clock.at(
+                        at + seconds(schedule.nextPoll(job.polls, age, untilDeadline, random::nextDouble)),
+                        () -> poll(job));
             }
         }
 
@@ -407,8 +452,7 @@ final class PollingSimulation {
 
     /** Simulated time: events in time order, ties in the order they were scheduled. */
     private static final class Clock {
-        private record Event(double at, long seq, Runnable action) {
-        }
+        private record Event(double at, long seq, Runnable action) {}
 
         private final PriorityQueue<Event> events =
                 new PriorityQueue<>(Comparator.comparingDouble(Event::at).thenComparingLong(Event::seq));
@@ -445,8 +489,14 @@ final class PollingSimulation {
 
         Budget(Clock clock, double rate, boolean pacedSubmits) {
             this.clock = clock;
-            this.budget = Double.isInfinite(rate) ? null : SimulatedBudget.create(rate, MAX_IN_FLIGHT, pacedSubmits,
-                    () -> (long) (clock.now() * 1e9), (millis, action) -> clock.at(clock.now() + millis / 1000.0, action));
+            this.budget = Double.isInfinite(rate)
+                    ? null
+                    : SimulatedBudget.create(
+                            rate,
+                            MAX_IN_FLIGHT,
+                            pacedSubmits,
+                            () -> (long) (clock.now() * 1e9),
+                            (millis, action) -> clock.at(clock.now() + millis / 1000.0, action));
         }
 
         void request(double priority, DoubleConsumer granted) {
@@ -454,8 +504,9 @@ final class PollingSimulation {
                 grant(granted);
                 return;
             }
-            budget.acquire(priority).subscribe().with(permit -> grant(granted),
-                    failure -> { throw new IllegalStateException("the simulated budget refused a call", failure); });
+            budget.acquire(priority).subscribe().with(permit -> grant(granted), failure -> {
+                throw new IllegalStateException("the simulated budget refused a call", failure);
+            });
         }
 
         void jobEnded(int calls) {
@@ -488,15 +539,27 @@ final class PollingSimulation {
 
     static String markdown(List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| jobs | arrival | budget | system | songs/min | requests/job | × optimum | lag p50 s | lag p95 s | poll wait for budget mean / p95 s | jobs measured |\n");
+        sb.append(
+                "| jobs | arrival | budget | system | songs/min | requests/job | × optimum | lag p50 s | lag p95 s | poll wait for budget mean / p95 s | jobs measured |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Result r : results) {
             Cell c = r.cell();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.0f | %.2f | %.2f× | %.2f | %.2f | %.2f / %.2f | %d%s |%n",
-                    c.lengths().name().toLowerCase(Locale.ROOT), c.arrival().name().toLowerCase(Locale.ROOT),
-                    c.binding() ? String.format(Locale.ROOT, "%.0f/s", c.budget()) : "unlimited", r.system(),
-                    r.songsPerMinute(), r.requestsPerJob(), r.ratio(), r.lagP50(), r.lagP95(), r.budgetWaitMean(),
-                    r.budgetWaitP95(), r.jobs(), r.unfinished() == 0 ? "" : " (" + r.unfinished() + " unfinished)"));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %.0f | %.2f | %.2f× | %.2f | %.2f | %.2f / %.2f | %d%s |%n",
+                    c.lengths().name().toLowerCase(Locale.ROOT),
+                    c.arrival().name().toLowerCase(Locale.ROOT),
+                    c.binding() ? String.format(Locale.ROOT, "%.0f/s", c.budget()) : "unlimited",
+                    r.system(),
+                    r.songsPerMinute(),
+                    r.requestsPerJob(),
+                    r.ratio(),
+                    r.lagP50(),
+                    r.lagP95(),
+                    r.budgetWaitMean(),
+                    r.budgetWaitP95(),
+                    r.jobs(),
+                    r.unfinished() == 0 ? "" : " (" + r.unfinished() + " unfinished)"));
         }
         return sb.toString();
     }
@@ -508,13 +571,22 @@ final class PollingSimulation {
     static Map<String, Path> plots(List<Result> results, Path dir) throws IOException {
         Map<String, Path> files = new LinkedHashMap<>();
         for (JobLengths lengths : JobLengths.values()) {
-            XYChart chart = new XYChartBuilder().width(900).height(600)
+            XYChart chart = new XYChartBuilder()
+                    .width(900)
+                    .height(600)
                     .title("Simulated, " + lengths.label() + ": p95 lag against requests per job")
-                    .xAxisTitle("requests per job (submit + polls)").yAxisTitle("p95 detection lag, s").build();
+                    .xAxisTitle("requests per job (submit + polls)")
+                    .yAxisTitle("p95 detection lag, s")
+                    .build();
             chart.getStyler().setMarkerSize(9);
-            chart.getStyler().setXAxisMin(0.0).setXAxisMax(28.0).setYAxisMin(0.0).setYAxisMax(16.0);
+            chart.getStyler()
+                    .setXAxisMin(0.0)
+                    .setXAxisMax(28.0)
+                    .setYAxisMin(0.0)
+                    .setYAxisMax(16.0);
             double[][] frontier = frontier(lengths, 16, 0.5);
-            XYSeries optimum = chart.addSeries("optimum (fewest requests at that p95 lag)",
+            XYSeries optimum = chart.addSeries(
+                    "optimum (fewest requests at that p95 lag)",
                     Arrays.stream(frontier).mapToDouble(p -> p[0]).toArray(),
                     Arrays.stream(frontier).mapToDouble(p -> p[1]).toArray());
             optimum.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line).setMarker(SeriesMarkers.NONE);
