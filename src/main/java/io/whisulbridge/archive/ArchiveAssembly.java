@@ -3,7 +3,6 @@ package io.whisulbridge.archive;
 import io.whisulbridge.domain.SongArchive;
 import io.whisulbridge.domain.SongResult;
 import io.whisulbridge.metrics.BridgeMetrics;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +13,7 @@ import java.util.List;
  */
 public final class ArchiveAssembly {
 
-    private ArchiveAssembly() {
-    }
+    private ArchiveAssembly() {}
 
     public static SongResult settle(SongResult song, String bucket, PartResult songPart, PartResult coverPart) {
         SongArchive.ArchivedObject songObject = archived(songPart);
@@ -24,8 +22,8 @@ public final class ArchiveAssembly {
         error(ArchivePart.SONG, songPart, errors);
         error(ArchivePart.COVER, coverPart, errors);
         String error = errors.isEmpty() ? null : String.join("; ", errors);
-        SongArchive where = songObject == null && coverObject == null ? null
-                : new SongArchive(bucket, songObject, coverObject);
+        SongArchive where =
+                songObject == null && coverObject == null ? null : new SongArchive(bucket, songObject, coverObject);
         return song.archived(where, error);
     }
 

@@ -14,8 +14,7 @@ public final class ArchiveKeys {
     private static final Pattern EXTENSION = Pattern.compile("[a-z0-9]{1,8}");
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._:-]");
 
-    private ArchiveKeys() {
-    }
+    private ArchiveKeys() {}
 
     public static String key(String prefix, String requestId, String jobId, ArchivePart part, String url) {
         String folder = trimSlashes(prefix);

@@ -14,7 +14,6 @@ import io.vertx.mutiny.core.http.HttpClientResponse;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.net.URI;
 import java.util.concurrent.TimeUnit;
 
@@ -35,10 +34,12 @@ public class AssetDownloads {
     private final HttpClient http;
 
     public AssetDownloads(Vertx vertx, BridgeConfig config) {
-        this.http = vertx.createHttpClient(new HttpClientOptions()
+        this.http = vertx.createHttpClient(
+                new HttpClientOptions()
                         .setConnectTimeout(CONNECT_TIMEOUT_MS)
                         // no Accept-Encoding (the default): the bytes stored are the bytes the asset host holds
-                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(TimeUnit.SECONDS),
+                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
+                        .setIdleTimeoutUnit(TimeUnit.SECONDS),
                 new PoolOptions().setHttp1MaxSize(Math.max(1, config.archive().maxConcurrent())));
     }
 
@@ -48,8 +49,7 @@ public class AssetDownloads {
      * (a bucket that refuses the connection never subscribes to it), since an unread response keeps its pooled
      * connection busy until the idle timeout, and a down bucket would soon exhaust the pool.
      */
-    public record Download(long length, String contentType, Multi<Buffer> body, Runnable abort) {
-    }
+    public record Download(long length, String contentType, Multi<Buffer> body, Runnable abort) {}
 
     /**
      * Starts a GET and completes with the response's headers. A 404 or 410 (the asset expired or never existed) and
@@ -57,19 +57,25 @@ public class AssetDownloads {
      * resets its request, so the connection does not stay occupied by a half-read body.
      */
     public Uni<Download> open(String url) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setAbsoluteURI(url)
                 .setFollowRedirects(true);
         return http.request(options)
-                .onFailure().transform(failure -> new TransferFailure("cannot reach " + where(url) + ": "
-                        + failure.getMessage(), false))
+                .onFailure()
+                .transform(failure ->
+                        new TransferFailure("cannot reach " + where(url) + ": " + failure.getMessage(), false))
                 .chain(request -> send(request, url));
     }
 
     private Uni<Download> send(HttpClientRequest request, String url) {
         return request.send()
-                .onCancellation().invoke(request::reset)
-                .onFailure().invoke(failure -> request.reset())
-                .onFailure().transform(failure -> new TransferFailure(where(url) + ": " + failure.getMessage(), false))
+                .onCancellation()
+                .invoke(request::reset)
+                .onFailure()
+                .invoke(failure -> request.reset())
+                .onFailure()
+                .transform(failure -> new TransferFailure(where(url) + ": " + failure.getMessage(), false))
                 .chain(response -> accept(request, response, url));
     }
 
@@ -78,14 +84,19 @@ public class AssetDownloads {
         if (status != 200) {
             request.reset(); // the error body is of no use, and reading it could hang too
             boolean permanent = status >= 400 && status < 500 && status != 408 && status != 429;
-            return Uni.createFrom().failure(new TransferFailure(where(url) + " answered HTTP " + status
-                    + (status == 404 || status == 410 ? " (the asset expired or never existed)" : ""), permanent));
+            return Uni.createFrom()
+                    .failure(new TransferFailure(
+                            where(url) + " answered HTTP " + status
+                                    + (status == 404 || status == 410 ? " (the asset expired or never existed)" : ""),
+                            permanent));
         }
         String declared = response.getHeader("Content-Length");
         long length = declared == null ? -1 : parseLength(declared);
         Multi<Buffer> body = response.toMulti()
-                .onCancellation().invoke(request::reset)
-                .onFailure().invoke(failure -> request.reset());
+                .onCancellation()
+                .invoke(request::reset)
+                .onFailure()
+                .invoke(failure -> request.reset());
         return Uni.createFrom().item(new Download(length, response.getHeader("Content-Type"), body, request::reset));
     }
 

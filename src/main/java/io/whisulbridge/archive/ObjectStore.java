@@ -4,6 +4,12 @@ import io.smallrye.mutiny.Uni;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Flow;
 import org.reactivestreams.FlowAdapters;
 import org.reactivestreams.Subscriber;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -15,13 +21,6 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-
-import java.net.URI;
-import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Flow;
 
 /**
  * The archive bucket, through the AWS SDK v2 asynchronous S3 client on its Netty HTTP client. One object per PUT,
@@ -54,8 +53,8 @@ public class ObjectStore {
                         .maxConcurrency(Math.max(1, archive.maxConcurrent()))
                         .connectionAcquisitionTimeout(Duration.ofSeconds(60))
                         .connectionTimeout(Duration.ofSeconds(10)))
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(archive.transferTimeout()));
+                .overrideConfiguration(
+                        o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(archive.transferTimeout()));
         archive.s3().endpoint().filter(e -> !e.isBlank()).ifPresent(e -> builder.endpointOverride(URI.create(e)));
         return builder.build();
     }
@@ -65,24 +64,35 @@ public class ObjectStore {
     }
 
     /** What the bucket said about a stored object: its SHA-256 checksum (base64) when the server keeps one. */
-    public record Stored(Optional<String> checksumSha256) {
-    }
+    public record Stored(Optional<String> checksumSha256) {}
 
     /**
      * Writes (or overwrites) {@code key} with exactly {@code length} bytes from {@code body}. The length must be known:
      * S3 needs it for a streamed single PUT, and the alternative (multipart of unknown length) buffers a part of
      * at least 5 MiB per transfer in heap.
      */
-    public Uni<Stored> put(String key, long length, String contentType, Map<String, String> metadata,
-                           Flow.Publisher<ByteBuffer> body) {
-        PutObjectRequest request = PutObjectRequest.builder().bucket(bucket).key(key).contentLength(length)
-                .contentType(contentType).metadata(metadata).checksumAlgorithm(ChecksumAlgorithm.SHA256).build();
-        return Uni.createFrom().completionStage(() -> s3.putObject(request, new StreamedBody(length, contentType, body)))
+    public Uni<Stored> put(
+            String key,
+            long length,
+            String contentType,
+            Map<String, String> metadata,
+            Flow.Publisher<ByteBuffer> body) {
+        PutObjectRequest request = PutObjectRequest.builder()
+                .bucket(bucket)
+                .key(key)
+                .contentLength(length)
+                .contentType(contentType)
+                .metadata(metadata)
+                .checksumAlgorithm(ChecksumAlgorithm.SHA256)
+                .build();
+        return Uni.createFrom()
+                .completionStage(() -> s3.putObject(request, new StreamedBody(length, contentType, body)))
                 .map(response -> new Stored(Optional.ofNullable(response.checksumSHA256())));
     }
 
     /** A body of known length and type whose bytes come from a (single-use) publisher. */
-    private record StreamedBody(long length, String type, Flow.Publisher<ByteBuffer> bytes) implements AsyncRequestBody {
+    private record StreamedBody(long length, String type, Flow.Publisher<ByteBuffer> bytes)
+            implements AsyncRequestBody {
         @Override
         public Optional<Long> contentLength() {
             return Optional.of(length);

@@ -10,7 +10,6 @@ import io.whisulbridge.metrics.BridgeMetrics;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobLog;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -62,9 +61,13 @@ public class SongArchiver {
         }
         Instant deadline = Instant.now().plus(settings.deadline());
         Uni<PartResult> audio = part(job, ArchivePart.SONG, song.songUrl(), deadline);
-        Uni<PartResult> cover = song.imageUrl() == null ? Uni.createFrom().item(new PartResult.Absent())
+        Uni<PartResult> cover = song.imageUrl() == null
+                ? Uni.createFrom().item(new PartResult.Absent())
                 : part(job, ArchivePart.COVER, song.imageUrl(), deadline);
-        return Uni.combine().all().unis(audio, cover).asTuple()
+        return Uni.combine()
+                .all()
+                .unis(audio, cover)
+                .asTuple()
                 .map(parts -> settled(job, song, parts.getItem1(), parts.getItem2()));
     }
 
@@ -88,66 +91,92 @@ public class SongArchiver {
         String key = ArchiveKeys.key(settings.s3().prefix(), job.requestId(), job.jobId(), part, url);
         AtomicReference<String> lastError = new AtomicReference<>("none");
         Duration budget = Duration.between(Instant.now(), deadline);
-        return Uni.createFrom().deferred(() -> withSlot(() -> transfer(job, url, key)))
-                .onFailure(failure -> !TransferFailure.isPermanent(failure)).invoke(failure -> {
+        return Uni.createFrom()
+                .deferred(() -> withSlot(() -> transfer(job, url, key)))
+                .onFailure(failure -> !TransferFailure.isPermanent(failure))
+                .invoke(failure -> {
                     lastError.set(describe(failure));
                     metrics.archiveTransferRetried();
                     JobLog.debug(job, "archiving its %s failed (%s); retrying", part.label, describe(failure));
                 })
-                .onFailure(failure -> !TransferFailure.isPermanent(failure)).retry()
-                .withBackOff(FIRST_RETRY, settings.retryMaxBackoff()).withJitter(0.2)
+                .onFailure(failure -> !TransferFailure.isPermanent(failure))
+                .retry()
+                .withBackOff(FIRST_RETRY, settings.retryMaxBackoff())
+                .withJitter(0.2)
                 .expireAt(deadline.toEpochMilli())
-                .ifNoItem().after(budget).failWith(() -> new TransferFailure("not archived within "
-                        + settings.deadline() + " (last error: " + lastError.get() + ")", true))
+                .ifNoItem()
+                .after(budget)
+                .failWith(() -> new TransferFailure(
+                        "not archived within " + settings.deadline() + " (last error: " + lastError.get() + ")", true))
                 .<PartResult>map(PartResult.Archived::new)
                 // past the deadline the retry fails with its own "retries exhausted": the last real error says more
-                .onFailure().recoverWithItem(failure -> new PartResult.Failed(
-                        TransferFailure.isPermanent(failure) ? failure.getMessage()
-                                : "not archived within " + settings.deadline() + " (last error: " + lastError.get() + ")"));
+                .onFailure()
+                .recoverWithItem(failure -> new PartResult.Failed(
+                        TransferFailure.isPermanent(failure)
+                                ? failure.getMessage()
+                                : "not archived within " + settings.deadline() + " (last error: " + lastError.get()
+                                        + ")"));
     }
 
     /** A slot is held from the start of the download to the end of the upload, and given back however it ends. */
     private Uni<SongArchive.ArchivedObject> withSlot(Supplier<Uni<SongArchive.ArchivedObject>> transfer) {
-        return slots.acquire().chain(() -> Uni.createFrom().deferred(transfer::get).onTermination().invoke(slots::release));
+        return slots.acquire()
+                .chain(() ->
+                        Uni.createFrom().deferred(transfer::get).onTermination().invoke(slots::release));
     }
 
     /** One attempt: open the download, stream it into the PUT, check the bucket stored what was read. */
     private Uni<SongArchive.ArchivedObject> transfer(Job job, String url, String key) {
-        return downloads.open(url)
+        return downloads
+                .open(url)
                 .chain(download -> upload(job, key, download))
-                .ifNoItem().after(settings.transferTimeout()).failWith(() -> new TransferFailure(
-                        "no transfer of " + AssetDownloads.where(url) + " within " + settings.transferTimeout(), false));
+                .ifNoItem()
+                .after(settings.transferTimeout())
+                .failWith(() -> new TransferFailure(
+                        "no transfer of " + AssetDownloads.where(url) + " within " + settings.transferTimeout(),
+                        false));
     }
 
     private Uni<SongArchive.ArchivedObject> upload(Job job, String key, AssetDownloads.Download download) {
         if (download.length() < 0) {
-            return Uni.createFrom().failure(new TransferFailure("the asset host sent no Content-Length; a streamed "
-                    + "upload needs it", true));
+            return Uni.createFrom()
+                    .failure(new TransferFailure(
+                            "the asset host sent no Content-Length; a streamed " + "upload needs it", true));
         }
-        String type = download.contentType() == null || download.contentType().isBlank() ? FALLBACK_TYPE
+        String type = download.contentType() == null || download.contentType().isBlank()
+                ? FALLBACK_TYPE
                 : download.contentType();
         Digest digest = new Digest();
         Multi<ByteBuffer> bytes = download.body().map(chunk -> digest.update(chunk.getBytes()));
         Map<String, String> metadata = Map.of("request-id", job.requestId(), "job-id", job.jobId());
         return store.put(key, download.length(), type, metadata, bytes)
-                .onFailure().invoke(download.abort()) // a no-op once the body was read to its end
-                .onCancellation().invoke(download.abort())
+                .onFailure()
+                .invoke(download.abort()) // a no-op once the body was read to its end
+                .onCancellation()
+                .invoke(download.abort())
                 .map(stored -> verified(key, download.length(), type, digest, stored));
     }
 
-    private SongArchive.ArchivedObject verified(String key, long length, String type, Digest digest,
-                                                ObjectStore.Stored stored) {
+    private SongArchive.ArchivedObject verified(
+            String key, long length, String type, Digest digest, ObjectStore.Stored stored) {
         if (digest.bytes() != length) {
             throw new TransferFailure("read " + digest.bytes() + " bytes of " + length, false);
         }
         byte[] sha256 = digest.finish();
         String ours = Base64.getEncoder().encodeToString(sha256);
-        stored.checksumSha256().filter(theirs -> !theirs.contains("-") && !theirs.equals(ours)).ifPresent(theirs -> {
-            throw new TransferFailure("the bucket stored SHA-256 " + theirs + " for " + key + ", we sent " + ours, false);
-        });
+        stored.checksumSha256()
+                .filter(theirs -> !theirs.contains("-") && !theirs.equals(ours))
+                .ifPresent(theirs -> {
+                    throw new TransferFailure(
+                            "the bucket stored SHA-256 " + theirs + " for " + key + ", we sent " + ours, false);
+                });
         metrics.archiveBytes(length);
-        return new SongArchive.ArchivedObject(key, "s3://" + store.bucket() + "/" + key, length,
-                HexFormat.of().formatHex(sha256), type);
+        return new SongArchive.ArchivedObject(
+                key,
+                "s3://" + store.bucket() + "/" + key,
+                length,
+                HexFormat.of().formatHex(sha256),
+                type);
     }
 
     private static String describe(Throwable failure) {

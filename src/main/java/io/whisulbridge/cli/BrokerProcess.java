@@ -1,13 +1,5 @@
 package io.whisulbridge.cli;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.serialization.StringSerializer;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -19,6 +11,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * A real single-node KRaft broker in a process of its own, started from Kafka's own jars. The one way this project
@@ -29,13 +28,27 @@ import java.util.concurrent.TimeUnit;
 public final class BrokerProcess implements AutoCloseable {
 
     /** Where and how to run a broker; {@link #defaults(Path)} suits a test. */
-    public record Settings(Path dir, String classpath, int port, int controllerPort, String maxHeap,
-            List<String> jvmFlags, Path log, boolean keepData) {
+    public record Settings(
+            Path dir,
+            String classpath,
+            int port,
+            int controllerPort,
+            String maxHeap,
+            List<String> jvmFlags,
+            Path log,
+            boolean keepData) {
 
         /** Free ports, the Kafka jars of this JVM's class path, a fresh data directory, the log in {@code dir}. */
         public static Settings defaults(Path dir) throws IOException {
-            return new Settings(dir, System.getProperty("java.class.path"), freePort(), freePort(), "384m", List.of(),
-                    dir.resolve("broker.log"), false);
+            return new Settings(
+                    dir,
+                    System.getProperty("java.class.path"),
+                    freePort(),
+                    freePort(),
+                    "384m",
+                    List.of(),
+                    dir.resolve("broker.log"),
+                    false);
         }
 
         public Settings classpath(String jars) {
@@ -67,6 +80,7 @@ public final class BrokerProcess implements AutoCloseable {
     private final Settings settings;
     /** 1 for the node that is also the controller; 2, 3, ... for brokers that {@link #addBroker} joins to it. */
     private final int nodeId;
+
     private final String clusterId;
     private Process process;
 
@@ -98,8 +112,15 @@ public final class BrokerProcess implements AutoCloseable {
      * some partitions while the rest of the cluster stays up.
      */
     public BrokerProcess addBroker(Path brokerDir, int brokerNodeId) throws Exception {
-        Settings node = new Settings(brokerDir, settings.classpath(), freePort(), settings.controllerPort(),
-                settings.maxHeap(), settings.jvmFlags(), brokerDir.resolve("broker.log"), false);
+        Settings node = new Settings(
+                brokerDir,
+                settings.classpath(),
+                freePort(),
+                settings.controllerPort(),
+                settings.maxHeap(),
+                settings.jvmFlags(),
+                brokerDir.resolve("broker.log"),
+                false);
         BrokerProcess broker = new BrokerProcess(node, brokerNodeId, clusterId);
         broker.format();
         broker.launch();
@@ -112,7 +133,9 @@ public final class BrokerProcess implements AutoCloseable {
      */
     public void createInternalTopics() throws Exception {
         try (Admin admin = admin()) {
-            admin.listConsumerGroupOffsets("whisul-bridge-internal-topics").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            admin.listConsumerGroupOffsets("whisul-bridge-internal-topics")
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
         }
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
@@ -126,21 +149,27 @@ public final class BrokerProcess implements AutoCloseable {
     /** Creates topics whose every partition has one replica, on the given node. */
     public void createTopicsOn(int node, Map<String, Integer> partitionsByTopic) throws Exception {
         try (Admin admin = admin()) {
-            admin.createTopics(partitionsByTopic.entrySet().stream().map(topic -> {
-                Map<Integer, List<Integer>> assignment = new HashMap<>();
-                for (int p = 0; p < topic.getValue(); p++) {
-                    assignment.put(p, List.of(node));
-                }
-                return new NewTopic(topic.getKey(), assignment);
-            }).toList()).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(partitionsByTopic.entrySet().stream()
+                            .map(topic -> {
+                                Map<Integer, List<Integer>> assignment = new HashMap<>();
+                                for (int p = 0; p < topic.getValue(); p++) {
+                                    assignment.put(p, List.of(node));
+                                }
+                                return new NewTopic(topic.getKey(), assignment);
+                            })
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     public void createTopics(Map<String, Integer> partitionsByTopic) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(partitionsByTopic.entrySet().stream()
-                    .map(topic -> new NewTopic(topic.getKey(), topic.getValue(), (short) 1)).toList())
-                    .all().get(30, TimeUnit.SECONDS);
+                            .map(topic -> new NewTopic(topic.getKey(), topic.getValue(), (short) 1))
+                            .toList())
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -160,27 +189,37 @@ public final class BrokerProcess implements AutoCloseable {
         Path dir = settings.dir();
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("server.properties"), serverProperties());
-        Files.writeString(dir.resolve("log4j2.properties"), String.join("\n",
-                "status = warn",
-                "appender.out.type = Console",
-                "appender.out.name = OUT",
-                "appender.out.layout.type = PatternLayout",
-                "appender.out.layout.pattern = [%d] %p %m (%c)%n",
-                "rootLogger.level = info",
-                "rootLogger.appenderRef.out.ref = OUT",
-                "logger.statechange.name = state.change.logger",
-                "logger.statechange.level = warn",
-                "logger.request.name = kafka.request.logger",
-                "logger.request.level = warn",
-                ""));
+        Files.writeString(
+                dir.resolve("log4j2.properties"),
+                String.join(
+                        "\n",
+                        "status = warn",
+                        "appender.out.type = Console",
+                        "appender.out.name = OUT",
+                        "appender.out.layout.type = PatternLayout",
+                        "appender.out.layout.pattern = [%d] %p %m (%c)%n",
+                        "rootLogger.level = info",
+                        "rootLogger.appenderRef.out.ref = OUT",
+                        "logger.statechange.name = state.change.logger",
+                        "logger.statechange.level = warn",
+                        "logger.request.name = kafka.request.logger",
+                        "logger.request.level = warn",
+                        ""));
         if (settings.keepData() && Files.exists(dir.resolve("data/meta.properties"))) {
             return;
         }
         CliSupport.deleteRecursively(dir.resolve("data"));
         Path formatLog = dir.resolve("format.log");
-        Process formatting = java("kafka.tools.StorageTool", "format", "-t", clusterId,
-                "-c", dir.resolve("server.properties").toString())
-                .redirectOutput(formatLog.toFile()).redirectErrorStream(true).start();
+        Process formatting = java(
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        clusterId,
+                        "-c",
+                        dir.resolve("server.properties").toString())
+                .redirectOutput(formatLog.toFile())
+                .redirectErrorStream(true)
+                .start();
         if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
             formatting.destroyForcibly();
             throw new IllegalStateException("formatting the broker storage failed: " + Files.readString(formatLog));
@@ -191,11 +230,13 @@ public final class BrokerProcess implements AutoCloseable {
     private String serverProperties() {
         boolean controller = nodeId == 1;
         String controllerAddress = "127.0.0.1:" + settings.controllerPort();
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "process.roles=" + (controller ? "broker,controller" : "broker"),
                 "node.id=" + nodeId,
                 "controller.quorum.voters=1@" + controllerAddress,
-                controller ? "listeners=PLAINTEXT://" + bootstrapServers() + ",CONTROLLER://" + controllerAddress
+                controller
+                        ? "listeners=PLAINTEXT://" + bootstrapServers() + ",CONTROLLER://" + controllerAddress
                         : "listeners=PLAINTEXT://" + bootstrapServers(),
                 "advertised.listeners=PLAINTEXT://" + bootstrapServers(),
                 "controller.listener.names=CONTROLLER",
@@ -217,9 +258,12 @@ public final class BrokerProcess implements AutoCloseable {
 
     public void launch() throws Exception {
         Files.createDirectories(settings.log().getParent());
-        process = java("kafka.Kafka", settings.dir().resolve("server.properties").toString())
+        process = java(
+                        "kafka.Kafka",
+                        settings.dir().resolve("server.properties").toString())
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.log().toFile()))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         awaitReady(Duration.ofSeconds(90));
     }
 
@@ -247,8 +291,13 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     private Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000));
+        return Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                10000));
     }
 
     private ProcessBuilder java(String mainClass, String... args) {

@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** How the processes of a local run are started and stopped. */
 final class ChildProcesses {
 
-    private ChildProcesses() {
-    }
+    private ChildProcesses() {}
 
     /**
      * A terminal's Ctrl-C reaches every process of its foreground group at once, but a local run must stop its

@@ -1,18 +1,17 @@
 package io.whisulbridge.cli;
 
 import io.quarkus.runtime.configuration.DurationConverter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Small helpers shared by the command-line tools of {@code ./run-local}: arguments, environment, durations, files. */
 final class CliSupport {
@@ -20,8 +19,7 @@ final class CliSupport {
     /** Exit code for bad arguments or an unusable environment (no broker, missing topic). */
     static final int EXIT_SETUP = 2;
 
-    private CliSupport() {
-    }
+    private CliSupport() {}
 
     static String env(String name, String fallback) {
         String value = System.getenv(name);

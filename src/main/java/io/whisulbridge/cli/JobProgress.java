@@ -2,7 +2,6 @@ package io.whisulbridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +18,8 @@ import java.util.Locale;
 final class JobProgress {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     private final URI status;
     private final boolean terminal;
@@ -62,7 +62,8 @@ final class JobProgress {
         if (view.isMissingNode()) {
             return "not picked up by the bridge yet";
         }
-        StringBuilder text = new StringBuilder(view.path("state").asText("unknown").replace('_', ' '));
+        StringBuilder text =
+                new StringBuilder(view.path("state").asText("unknown").replace('_', ' '));
         if (view.hasNonNull("polls")) {
             int polls = view.path("polls").asInt();
             text.append(", ").append(polls).append(polls == 1 ? " poll" : " polls");
@@ -86,8 +87,11 @@ final class JobProgress {
             return null;
         }
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(status).timeout(Duration.ofSeconds(2))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(status)
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return JSON.missingNode();
             }

@@ -1,7 +1,5 @@
 package io.whisulbridge.cli;
 
-import org.apache.kafka.common.utils.AppInfoParser;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
@@ -28,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.kafka.common.utils.AppInfoParser;
 
 /**
  * {@code ./run-local}: the bridge on a laptop with nothing but a JDK. Starts a KRaft broker from Kafka's jars (see
@@ -50,11 +49,11 @@ public final class LocalRun {
     private static final Duration EMULATOR_STOP = Duration.ofSeconds(15);
     private static final Duration BRIDGE_STOP = Duration.ofSeconds(40);
     private static final Duration S3_STOP = Duration.ofSeconds(15);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** A process this run started, in start order; stopped in reverse. */
-    private record Child(String name, ProcessHandle process, Path log, Duration stopLimit) {
-    }
+    private record Child(String name, ProcessHandle process, Path log, Duration stopLimit) {}
 
     private final LocalRunSettings settings;
     private final List<Child> children = new CopyOnWriteArrayList<>();
@@ -75,8 +74,11 @@ public final class LocalRun {
         String[] rest = argv.length == 0 || argv[0].startsWith("--") ? argv : Arrays.copyOfRange(argv, 1, argv.length);
         LocalRunSettings settings;
         try {
-            settings = LocalRunSettings.from(System.getenv(), Path.of(System.getProperty("run-local.root", "."))
-                    .toAbsolutePath().normalize());
+            settings = LocalRunSettings.from(
+                    System.getenv(),
+                    Path.of(System.getProperty("run-local.root", "."))
+                            .toAbsolutePath()
+                            .normalize());
         } catch (IllegalArgumentException e) {
             err(e.getMessage());
             return CliSupport.EXIT_SETUP;
@@ -101,7 +103,8 @@ public final class LocalRun {
         try {
             CliSupport.Args args = CliSupport.Args.parse(argv, List.of("only"), List.of());
             only = args.options.containsKey("only")
-                    ? Set.of(args.get("only", "").split(",")) : Set.of("kafka", "emulator", "s3", "bridge");
+                    ? Set.of(args.get("only", "").split(","))
+                    : Set.of("kafka", "emulator", "s3", "bridge");
             if (!Set.of("kafka", "emulator", "s3", "bridge").containsAll(only) || !args.positional.isEmpty()) {
                 throw new IllegalArgumentException("--only takes kafka, emulator, s3 and/or bridge, comma-separated");
             }
@@ -131,16 +134,18 @@ public final class LocalRun {
             }
             Path kafkaLibs = kafka ? resolveKafkaJars() : null;
             Runtime.getRuntime().addShutdownHook(new Thread(this::onSignal, "run-local-stop"));
-            Files.writeString(settings.runDir().resolve("run-local.pid"), ProcessHandle.current().pid() + "\n");
+            Files.writeString(
+                    settings.runDir().resolve("run-local.pid"),
+                    ProcessHandle.current().pid() + "\n");
             try (Stream<Path> old = Files.list(settings.logs())) {
                 for (Path log : old.filter(p -> p.toString().endsWith(".log")).toList()) {
                     Files.delete(log);
                 }
             }
             if (emulator) {
-                startEmulator();   // boots while the broker does
+                startEmulator(); // boots while the broker does
             }
-            S3MockProcess bucket = s3 ? startS3() : null;   // so does the S3 server
+            S3MockProcess bucket = s3 ? startS3() : null; // so does the S3 server
             startKafkaAndTopics(kafka, kafkaLibs);
             if (bucket != null) {
                 try {
@@ -150,17 +155,23 @@ public final class LocalRun {
                 }
             }
             if (emulator) {
-                awaitReady("the Whisul emulator", Duration.ofSeconds(60), child("the Whisul emulator"),
-                        () -> get(settings.emulatorPort(), "/_emulator/stats").filter(r -> r.statusCode() == 200)
+                awaitReady(
+                        "the Whisul emulator",
+                        Duration.ofSeconds(60),
+                        child("the Whisul emulator"),
+                        () -> get(settings.emulatorPort(), "/_emulator/stats")
+                                .filter(r -> r.statusCode() == 200)
                                 .isPresent());
             }
             if (bridge) {
                 startBridge(emulator || settings.ownsEmulator());
                 awaitReady("the bridge", Duration.ofSeconds(120), child("the bridge"), this::bridgeReady);
             }
-            Files.writeString(settings.runDir().resolve("run.env"), "KAFKA_BOOTSTRAP_SERVERS=" + settings.bootstrap()
-                    + "\nBRIDGE_STATUS_URL=http://127.0.0.1:" + settings.managementPort() + "\n"
-                    + (s3 ? "ARCHIVE_S3_ENDPOINT=" + settings.s3Endpoint() + "\n" : ""));
+            Files.writeString(
+                    settings.runDir().resolve("run.env"),
+                    "KAFKA_BOOTSTRAP_SERVERS=" + settings.bootstrap()
+                            + "\nBRIDGE_STATUS_URL=http://127.0.0.1:" + settings.managementPort() + "\n"
+                            + (s3 ? "ARCHIVE_S3_ENDPOINT=" + settings.s3Endpoint() + "\n" : ""));
             printBanner(Duration.ofNanos(System.nanoTime() - started), kafka, emulator, s3, bridge);
         } catch (StartFailed e) {
             return fail(e.getMessage(), e.log);
@@ -175,9 +186,13 @@ public final class LocalRun {
 
     private void startEmulator() throws IOException {
         say("starting the Whisul emulator on http://127.0.0.1:" + settings.emulatorPort());
-        Map<String, String> env = Map.of("WHISUL_EMULATOR_PORT", String.valueOf(settings.emulatorPort()),
-                "WHISUL_API_KEY", settings.apiKey());
-        start("the Whisul emulator", EMULATOR_STOP, settings.logs().resolve("emulator.log"), env,
+        Map<String, String> env = Map.of(
+                "WHISUL_EMULATOR_PORT", String.valueOf(settings.emulatorPort()), "WHISUL_API_KEY", settings.apiKey());
+        start(
+                "the Whisul emulator",
+                EMULATOR_STOP,
+                settings.logs().resolve("emulator.log"),
+                env,
                 List.of("-Xmx256m", "-cp", appClasspath(), "io.whisulbridge.emulator.EmulatorMain"));
     }
 
@@ -191,10 +206,17 @@ public final class LocalRun {
         if (!settings.keepData()) {
             CliSupport.deleteRecursively(dir);
         }
-        say("starting the S3 server (S3Mock) on " + settings.s3Endpoint() + ", bucket " + LocalRunSettings.ARCHIVE_BUCKET);
+        say("starting the S3 server (S3Mock) on " + settings.s3Endpoint() + ", bucket "
+                + LocalRunSettings.ARCHIVE_BUCKET);
         Path log = settings.logs().resolve("s3mock.log");
-        S3MockProcess s3 = S3MockProcess.begin(settings.root().resolve(S3MockProcess.DEFAULT_JAR), dir, log,
-                LocalRunSettings.ARCHIVE_BUCKET, settings.s3Port(), "256m", List.of(settings.ownerFlag()));
+        S3MockProcess s3 = S3MockProcess.begin(
+                settings.root().resolve(S3MockProcess.DEFAULT_JAR),
+                dir,
+                log,
+                LocalRunSettings.ARCHIVE_BUCKET,
+                settings.s3Port(),
+                "256m",
+                List.of(settings.ownerFlag()));
         children.add(new Child("the S3 server", s3.process(), log, S3_STOP));
         return s3;
     }
@@ -221,16 +243,21 @@ public final class LocalRun {
             }
             // first in the list, so stopped last: the bridge and the emulator may still talk to it
             children.add(0, new Child("Kafka", broker.process().toHandle(), log, KAFKA_STOP));
-            if (TopicSetup.run(settings.bootstrap(), Duration.ofSeconds(60), Optional.of((short) 1), false,
-                    settings.topics()) != 0) {
+            if (TopicSetup.run(
+                            settings.bootstrap(),
+                            Duration.ofSeconds(60),
+                            Optional.of((short) 1),
+                            false,
+                            settings.topics())
+                    != 0) {
                 throw new StartFailed("the topics could not be created", null);
             }
         } else if (settings.ownsKafka()) {
-            return;   // --only without kafka: nothing of Kafka's to do
+            return; // --only without kafka: nothing of Kafka's to do
         } else {
             say("using Kafka at " + settings.bootstrap() + " (KAFKA_BOOTSTRAP_SERVERS)");
-            if (TopicSetup.run(settings.bootstrap(), Duration.ofSeconds(30), Optional.empty(), true,
-                    settings.topics()) != 0) {
+            if (TopicSetup.run(settings.bootstrap(), Duration.ofSeconds(30), Optional.empty(), true, settings.topics())
+                    != 0) {
                 throw new StartFailed("Kafka at " + settings.bootstrap() + " did not answer", null);
             }
         }
@@ -270,7 +297,11 @@ public final class LocalRun {
         putUnlessSet(env, "WEBHOOK_ALLOWED_HOSTS", "127.0.0.1");
         putUnlessSet(env, "WEBHOOK_ALLOW_HTTP", "true");
         putUnlessSet(env, "WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true");
-        start("the bridge", BRIDGE_STOP, settings.logs().resolve("bridge.log"), env,
+        start(
+                "the bridge",
+                BRIDGE_STOP,
+                settings.logs().resolve("bridge.log"),
+                env,
                 List.of("-Xmx512m", "-jar", appDir().resolve("quarkus-run.jar").toString()));
     }
 
@@ -279,14 +310,16 @@ public final class LocalRun {
         List<String> command = new ArrayList<>(List.of(BrokerProcess.javaBinary(), settings.ownerFlag()));
         command.addAll(javaArgs);
         ProcessBuilder builder = new ProcessBuilder(ChildProcesses.ignoringInterrupt(command))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         children.add(new Child(name, builder.start().toHandle(), log, stopLimit));
     }
 
     private boolean bridgeReady() {
         return get(settings.managementPort(), "/q/health/ready")
-                .filter(r -> r.statusCode() == 200 && r.body().contains("\"UP\"")).isPresent();
+                .filter(r -> r.statusCode() == 200 && r.body().contains("\"UP\""))
+                .isPresent();
     }
 
     private void awaitReady(String what, Duration limit, Child child, BooleanSupplier ready) throws Exception {
@@ -324,28 +357,42 @@ public final class LocalRun {
         String bootstrap = settings.bootstrap();
         Child kafkaChild = kafka ? child("Kafka") : null;
         String kafkaLine = kafkaChild != null
-                ? bootstrap + "   (KRaft broker started here, pid " + kafkaChild.process().pid() + "; data "
+                ? bootstrap + "   (KRaft broker started here, pid "
+                        + kafkaChild.process().pid() + "; data "
                         + settings.shown(settings.runDir().resolve("kafka/data")) + ")"
-                : bootstrap + (settings.ownsKafka() ? "   (not started: --only)" : "   (yours, from KAFKA_BOOTSTRAP_SERVERS)");
+                : bootstrap
+                        + (settings.ownsKafka()
+                                ? "   (not started: --only)"
+                                : "   (yours, from KAFKA_BOOTSTRAP_SERVERS)");
         String whisulLine = emulator
-                ? settings.whisulUrl() + "   (emulator, pid " + child("the Whisul emulator").process().pid() + "; key "
-                        + settings.apiKey() + "; stats http://127.0.0.1:" + settings.emulatorPort() + "/_emulator/stats)"
-                : settings.whisulUrl() + (settings.ownsEmulator() ? "   (not started: --only)" : "   (yours, from WHISUL_BASE_URL)");
-        String logs = children.stream().map(c -> settings.shown(c.log()).replaceFirst(".*/", ""))
+                ? settings.whisulUrl() + "   (emulator, pid "
+                        + child("the Whisul emulator").process().pid() + "; key " + settings.apiKey()
+                        + "; stats http://127.0.0.1:" + settings.emulatorPort() + "/_emulator/stats)"
+                : settings.whisulUrl()
+                        + (settings.ownsEmulator() ? "   (not started: --only)" : "   (yours, from WHISUL_BASE_URL)");
+        String logs = children.stream()
+                .map(c -> settings.shown(c.log()).replaceFirst(".*/", ""))
                 .collect(Collectors.joining(", "));
         var t = settings.topics();
-        List<String> lines = new ArrayList<>(List.of("",
+        List<String> lines = new ArrayList<>(List.of(
+                "",
                 "=".repeat(114),
                 " whisul-bridge local run is ready (in " + took.toSeconds() + " s)",
                 "   Kafka        " + kafkaLine,
                 "   topics       " + t.prompts() + " (in), " + t.songs() + ", " + t.failures() + " (out), "
                         + t.deadLetter() + " (dead letters), " + t.ledger() + " (job ledger)",
                 "   Whisul       " + whisulLine,
-                "   archive      " + (s3 ? "s3://" + LocalRunSettings.ARCHIVE_BUCKET + " at " + settings.s3Endpoint()
-                        + "   (S3Mock, pid " + child("the S3 server").process().pid() + "; objects in "
-                        + settings.shown(settings.runDir().resolve("s3")) + "; its HTTP port listens on every "
-                        + "interface)" : settings.ownsArchive() ? "(not started: --only)"
-                        : "s3://" + settings.externalBucket() + "   (yours, from ARCHIVE_S3_*)")));
+                "   archive      "
+                        + (s3
+                                ? "s3://" + LocalRunSettings.ARCHIVE_BUCKET + " at " + settings.s3Endpoint()
+                                        + "   (S3Mock, pid "
+                                        + child("the S3 server").process().pid() + "; objects in "
+                                        + settings.shown(settings.runDir().resolve("s3"))
+                                        + "; its HTTP port listens on every "
+                                        + "interface)"
+                                : settings.ownsArchive()
+                                        ? "(not started: --only)"
+                                        : "s3://" + settings.externalBucket() + "   (yours, from ARCHIVE_S3_*)")));
         if (bridge) {
             int mgmt = settings.managementPort();
             lines.addAll(List.of(
@@ -376,23 +423,25 @@ public final class LocalRun {
 
     /** Copies what the bridge appends to its log to this terminal, as {@code tail -f} would. */
     private void follow(Path log) {
-        Thread follower = new Thread(() -> {
-            byte[] buffer = new byte[8192];
-            try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
-                file.seek(file.length());
-                while (!stopping) {
-                    int read = file.read(buffer);
-                    if (read > 0) {
-                        System.out.write(buffer, 0, read);
-                        System.out.flush();
-                    } else {
-                        Thread.sleep(200);
+        Thread follower = new Thread(
+                () -> {
+                    byte[] buffer = new byte[8192];
+                    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+                        file.seek(file.length());
+                        while (!stopping) {
+                            int read = file.read(buffer);
+                            if (read > 0) {
+                                System.out.write(buffer, 0, read);
+                                System.out.flush();
+                            } else {
+                                Thread.sleep(200);
+                            }
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // the run is ending
                     }
-                }
-            } catch (IOException | InterruptedException e) {
-                // the run is ending
-            }
-        }, "run-local-follow");
+                },
+                "run-local-follow");
         follower.setDaemon(true);
         follower.start();
     }
@@ -407,12 +456,14 @@ public final class LocalRun {
             System.out.println();
             say("Stopping ...");
             stopAll();
-            say(settings.ownsKafka() && !children.isEmpty()
-                    ? "Stopped: everything this run started is gone. Logs and data stay in "
-                            + settings.shown(settings.runDir()) + "/ (the next run starts with an empty broker unless "
-                            + "RUN_LOCAL_KEEP_DATA=1)."
-                    : "Stopped: everything this run started is gone. Logs stay in "
-                            + settings.shown(settings.logs()) + "/.");
+            say(
+                    settings.ownsKafka() && !children.isEmpty()
+                            ? "Stopped: everything this run started is gone. Logs and data stay in "
+                                    + settings.shown(settings.runDir())
+                                    + "/ (the next run starts with an empty broker unless "
+                                    + "RUN_LOCAL_KEEP_DATA=1)."
+                            : "Stopped: everything this run started is gone. Logs stay in "
+                                    + settings.shown(settings.logs()) + "/.");
         }
         System.out.flush();
         // A JVM that ends on a signal reports 128 + the signal; a stop the developer asked for is a success.
@@ -465,8 +516,10 @@ public final class LocalRun {
     /** The pid of a run that is using this data folder now, if any. */
     private static Optional<ProcessHandle> runningInstance(LocalRunSettings settings) {
         try {
-            long pid = Long.parseLong(Files.readString(settings.runDir().resolve("run-local.pid")).trim());
-            return ProcessHandle.of(pid).filter(p -> p.pid() != ProcessHandle.current().pid())
+            long pid = Long.parseLong(
+                    Files.readString(settings.runDir().resolve("run-local.pid")).trim());
+            return ProcessHandle.of(pid)
+                    .filter(p -> p.pid() != ProcessHandle.current().pid())
                     .filter(p -> p.info().commandLine().orElse("").contains(LocalRun.class.getName()));
         } catch (IOException | NumberFormatException noneOrStale) {
             return Optional.empty();
@@ -504,8 +557,10 @@ public final class LocalRun {
             wanted.put(settings.httpPort(), "bridge HTTP, BRIDGE_HTTP_PORT");
             wanted.put(settings.managementPort(), "bridge management, BRIDGE_MANAGEMENT_PORT");
         }
-        return wanted.entrySet().stream().filter(port -> listening(port.getKey()))
-                .map(port -> "port " + port.getKey() + " (" + port.getValue() + ") is already in use").toList();
+        return wanted.entrySet().stream()
+                .filter(port -> listening(port.getKey()))
+                .map(port -> "port " + port.getKey() + " (" + port.getValue() + ") is already in use")
+                .toList();
     }
 
     // ---- the broker's jars -----------------------------------------------------------------------------------------
@@ -518,18 +573,29 @@ public final class LocalRun {
         Path pom = settings.root().resolve("deploy/local/kafka-broker-pom.xml");
         // the broker of the clients this build runs with: one Kafka version, the Quarkus BOM's
         String version = AppInfoParser.getVersion();
-        Path libs = Optional.ofNullable(System.getenv("RUN_LOCAL_KAFKA_LIBS")).map(settings.root()::resolve)
+        Path libs = Optional.ofNullable(System.getenv("RUN_LOCAL_KAFKA_LIBS"))
+                .map(settings.root()::resolve)
                 .orElse(settings.runDir().resolve("kafka-libs"));
         Path marker = libs.resolve(".resolved-" + version);
         if (Files.exists(marker)) {
             return libs;
         }
-        say("resolving the Kafka " + version + " broker jars from Maven Central into "
-                + settings.shown(libs) + " (once)");
-        Path tmp = libs.resolveSibling(libs.getFileName() + ".tmp." + ProcessHandle.current().pid());
+        say("resolving the Kafka " + version + " broker jars from Maven Central into " + settings.shown(libs)
+                + " (once)");
+        Path tmp = libs.resolveSibling(
+                libs.getFileName() + ".tmp." + ProcessHandle.current().pid());
         CliSupport.deleteRecursively(tmp);
-        Process maven = new ProcessBuilder(settings.root().resolve("mvnw").toString(), "-B", "-q", "-f",
-                pom.toString(), "dependency:copy-dependencies", "-DoutputDirectory=" + tmp, "-Dkafka.version=" + version).inheritIO().start();
+        Process maven = new ProcessBuilder(
+                        settings.root().resolve("mvnw").toString(),
+                        "-B",
+                        "-q",
+                        "-f",
+                        pom.toString(),
+                        "dependency:copy-dependencies",
+                        "-DoutputDirectory=" + tmp,
+                        "-Dkafka.version=" + version)
+                .inheritIO()
+                .start();
         if (maven.waitFor() != 0) {
             CliSupport.deleteRecursively(tmp);
             throw new StartFailed("could not resolve the Kafka broker jars (see above)", null);
@@ -545,21 +611,23 @@ public final class LocalRun {
     private static int tryPrompt(LocalRunSettings settings, String[] argv) {
         Map<String, String> written = runEnv(settings);
         String bootstrap = Optional.ofNullable(settings.externalBootstrap())
-                .or(() -> Optional.ofNullable(written.get("KAFKA_BOOTSTRAP_SERVERS"))).orElse(settings.bootstrap());
+                .or(() -> Optional.ofNullable(written.get("KAFKA_BOOTSTRAP_SERVERS")))
+                .orElse(settings.bootstrap());
         Matcher local = Pattern.compile("(?:127\\.0\\.0\\.1|localhost):(\\d+)").matcher(bootstrap);
         if (local.matches() && !listening(Integer.parseInt(local.group(1)))) {
             err("nothing listens on " + bootstrap + ": start ./run-local first (or set KAFKA_BOOTSTRAP_SERVERS)");
             return CliSupport.EXIT_SETUP;
         }
-        List<String> args = new ArrayList<>(List.of("--bootstrap=" + bootstrap,
+        List<String> args = new ArrayList<>(List.of(
+                "--bootstrap=" + bootstrap,
                 "--save-dir=" + settings.shown(settings.runDir().resolve("try")),
-                "--status-url=" + written.getOrDefault("BRIDGE_STATUS_URL",
-                        "http://127.0.0.1:" + settings.managementPort())));
+                "--status-url="
+                        + written.getOrDefault("BRIDGE_STATUS_URL", "http://127.0.0.1:" + settings.managementPort())));
         if (Arrays.asList(argv).contains("--webhook")) {
             args.add("--webhook-secret=" + settings.webhookSecret());
         }
         if (written.containsKey("ARCHIVE_S3_ENDPOINT")) {
-            args.add("--archive-endpoint=" + written.get("ARCHIVE_S3_ENDPOINT"));   // read the archived copies back
+            args.add("--archive-endpoint=" + written.get("ARCHIVE_S3_ENDPOINT")); // read the archived copies back
         }
         args.addAll(List.of(argv));
         if (Arrays.stream(argv).noneMatch(a -> !a.startsWith("--"))) {
@@ -570,8 +638,9 @@ public final class LocalRun {
 
     private static Map<String, String> runEnv(LocalRunSettings settings) {
         try (Stream<String> lines = Files.lines(settings.runDir().resolve("run.env"))) {
-            return lines.filter(l -> l.contains("=")).collect(Collectors.toMap(l -> l.substring(0, l.indexOf('=')),
-                    l -> l.substring(l.indexOf('=') + 1), (a, b) -> b));
+            return lines.filter(l -> l.contains("="))
+                    .collect(Collectors.toMap(
+                            l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1), (a, b) -> b));
         } catch (IOException notRunning) {
             return Map.of();
         }
@@ -594,7 +663,8 @@ public final class LocalRun {
     }
 
     private static int usage() {
-        System.out.println(String.join("\n",
+        System.out.println(String.join(
+                "\n",
                 "Local run of whisul-bridge with nothing but a JDK 17: a single-node KRaft Kafka broker (jars from",
                 "Maven Central), the Whisul emulator, an S3 server for the archive (S3Mock), and the bridge, wired",
                 "together. See docs/local-run.md.",
@@ -641,8 +711,11 @@ public final class LocalRun {
 
     private static Optional<HttpResponse<String>> get(int port, String path) {
         try {
-            return Optional.of(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()));
+            return Optional.of(HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         } catch (IOException e) {
             return Optional.empty();
         } catch (InterruptedException e) {

@@ -1,7 +1,6 @@
 package io.whisulbridge.cli;
 
 import io.whisulbridge.config.TopicSet;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -10,9 +9,22 @@ import java.util.Objects;
  * What a local run reads from its environment: where its data goes, its ports, and whether it starts a broker and
  * the emulator or uses the developer's own ({@code KAFKA_BOOTSTRAP_SERVERS}, {@code WHISUL_BASE_URL}).
  */
-record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPort, int emulatorPort, int httpPort,
-        int managementPort, boolean keepData, String externalBootstrap, String externalWhisul, String apiKey,
-        TopicSet topics, String webhookSecret, int s3Port, String externalBucket) {
+record LocalRunSettings(
+        Path root,
+        Path runDir,
+        int kafkaPort,
+        int controllerPort,
+        int emulatorPort,
+        int httpPort,
+        int managementPort,
+        boolean keepData,
+        String externalBootstrap,
+        String externalWhisul,
+        String apiKey,
+        TopicSet topics,
+        String webhookSecret,
+        int s3Port,
+        String externalBucket) {
 
     /**
      * The signing secret of a local run's webhooks unless WEBHOOK_SECRET is set: fixed, so that {@code try --webhook}
@@ -34,16 +46,26 @@ record LocalRunSettings(Path root, Path runDir, int kafkaPort, int controllerPor
                     + "your own Whisul, or neither for the emulator");
         }
         if (key == null) {
-            String emulatorKeys = env.getOrDefault("WHISUL_EMULATOR_API_KEYS",
-                    env.getOrDefault("WHISUL_EMULATOR_API_KEY", "local-dev-key"));
+            String emulatorKeys = env.getOrDefault(
+                    "WHISUL_EMULATOR_API_KEYS", env.getOrDefault("WHISUL_EMULATOR_API_KEY", "local-dev-key"));
             key = emulatorKeys.split(",")[0].trim();
         }
-        return new LocalRunSettings(root, runDir, kafkaPort, port(env, "RUN_LOCAL_KAFKA_CONTROLLER_PORT", kafkaPort + 1),
-                port(env, "RUN_LOCAL_EMULATOR_PORT", 8090), port(env, "BRIDGE_HTTP_PORT", 8080),
-                port(env, "BRIDGE_MANAGEMENT_PORT", 9000), "1".equals(env.get("RUN_LOCAL_KEEP_DATA")),
-                blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")), whisul, key, TopicSet.fromEnvironment(env),
+        return new LocalRunSettings(
+                root,
+                runDir,
+                kafkaPort,
+                port(env, "RUN_LOCAL_KAFKA_CONTROLLER_PORT", kafkaPort + 1),
+                port(env, "RUN_LOCAL_EMULATOR_PORT", 8090),
+                port(env, "BRIDGE_HTTP_PORT", 8080),
+                port(env, "BRIDGE_MANAGEMENT_PORT", 9000),
+                "1".equals(env.get("RUN_LOCAL_KEEP_DATA")),
+                blankToNull(env.get("KAFKA_BOOTSTRAP_SERVERS")),
+                whisul,
+                key,
+                TopicSet.fromEnvironment(env),
                 Objects.requireNonNullElse(blankToNull(env.get("WEBHOOK_SECRET")), LOCAL_WEBHOOK_SECRET),
-                port(env, "RUN_LOCAL_S3_PORT", 9190), blankToNull(env.get("ARCHIVE_S3_BUCKET")));
+                port(env, "RUN_LOCAL_S3_PORT", 9190),
+                blankToNull(env.get("ARCHIVE_S3_BUCKET")));
     }
 
     boolean ownsKafka() {

@@ -28,6 +28,7 @@ public final class S3MockProcess implements AutoCloseable {
 
     /** Where Maven copies the jar; {@code -Ds3mock.jar=...} points elsewhere. */
     public static final Path DEFAULT_JAR = Path.of("target", "s3mock", "s3mock.jar");
+
     private static final Duration READY_WITHIN = Duration.ofSeconds(60);
 
     private final Path jar;
@@ -40,8 +41,15 @@ public final class S3MockProcess implements AutoCloseable {
     private final List<String> jvmFlags;
     private Process process;
 
-    private S3MockProcess(Path jar, Path dataDir, Path log, String bucket, int port, int httpsPort, String maxHeap,
-                          List<String> jvmFlags) {
+    private S3MockProcess(
+            Path jar,
+            Path dataDir,
+            Path log,
+            String bucket,
+            int port,
+            int httpsPort,
+            String maxHeap,
+            List<String> jvmFlags) {
         this.jar = jar;
         this.dataDir = dataDir;
         this.log = log;
@@ -64,11 +72,13 @@ public final class S3MockProcess implements AutoCloseable {
      * {@link #awaitReady()} then waits for it. {@code jvmFlags} go before {@code -jar} (e.g. a marker that finds
      * a leftover process later).
      */
-    public static S3MockProcess begin(Path jar, Path dataDir, Path log, String bucket, int port, String maxHeap,
-                                      List<String> jvmFlags) throws IOException {
+    public static S3MockProcess begin(
+            Path jar, Path dataDir, Path log, String bucket, int port, String maxHeap, List<String> jvmFlags)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: Maven copies it there during the build "
-                    + "(./mvnw -B package), or point -Ds3mock.jar at com.adobe.testing:s3mock:5.2.0:jar:exec");
+            throw new IllegalStateException(
+                    jar.toAbsolutePath() + " is missing: Maven copies it there during the build "
+                            + "(./mvnw -B package), or point -Ds3mock.jar at com.adobe.testing:s3mock:5.2.0:jar:exec");
         }
         S3MockProcess s3 = new S3MockProcess(jar, dataDir, log, bucket, port, freePort(), maxHeap, jvmFlags);
         s3.spawn();
@@ -103,13 +113,21 @@ public final class S3MockProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx" + maxHeap));
         command.addAll(jvmFlags);
-        command.addAll(List.of("-jar", jar.toString(),
-                "--http.port=" + port, "--server.port=" + httpsPort, "--server.address=127.0.0.1",
-                "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+        command.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "--http.port=" + port,
+                "--server.port=" + httpsPort,
+                "--server.address=127.0.0.1",
+                "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN"));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
-        builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_ROOT", dataDir.resolve("store").toString());
+        builder.environment()
+                .put(
+                        "COM_ADOBE_TESTING_S3MOCK_STORE_ROOT",
+                        dataDir.resolve("store").toString());
         builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_INITIAL_BUCKETS", bucket);
         // kept across stop/launch, so "the bucket is back" means with what it held
         builder.environment().put("COM_ADOBE_TESTING_S3MOCK_STORE_RETAIN_FILES_ON_EXIT", "true");
@@ -140,9 +158,12 @@ public final class S3MockProcess implements AutoCloseable {
 
     /** Waits until the bucket answers; fails if the process exits first or takes over a minute. */
     public void awaitReady() throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest probe = HttpRequest.newBuilder(URI.create(endpoint() + "/" + bucket))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(5)).build();
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(5))
+                .build();
         Instant giveUp = Instant.now().plus(READY_WITHIN);
         while (Instant.now().isBefore(giveUp)) {
             if (!process.isAlive()) {
@@ -157,7 +178,8 @@ public final class S3MockProcess implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("S3Mock did not answer within " + READY_WITHIN + "; see " + log().toAbsolutePath());
+        throw new IllegalStateException(
+                "S3Mock did not answer within " + READY_WITHIN + "; see " + log().toAbsolutePath());
     }
 
     static String javaBinary() {

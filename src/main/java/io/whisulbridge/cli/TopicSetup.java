@@ -1,6 +1,15 @@
 package io.whisulbridge.cli;
 
 import io.whisulbridge.config.TopicSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
@@ -11,16 +20,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Waits for a Kafka cluster to answer, then creates the bridge's topics where they are missing: prompts, songs,
@@ -39,21 +38,21 @@ public final class TopicSetup {
 
     /** Partitions per topic for a local run: a few consumers' worth of parallelism on prompts, fewer elsewhere. */
     public static final int PROMPT_PARTITIONS = 6;
+
     public static final int OUTCOME_PARTITIONS = 3;
 
     private static final String WEEK_MS = "604800000";
     private static final String TWO_WEEKS_MS = "1209600000";
 
-    private TopicSetup() {
-    }
+    private TopicSetup() {}
 
     public static void main(String[] argv) {
         CliSupport.Args args;
         Duration wait;
         Optional<Short> replication;
         try {
-            args = CliSupport.Args.parse(argv, List.of("bootstrap", "wait", "replication-factor"),
-                    List.of("best-effort", "help"));
+            args = CliSupport.Args.parse(
+                    argv, List.of("bootstrap", "wait", "replication-factor"), List.of("best-effort", "help"));
             if (args.flag("help")) {
                 System.out.println("Usage: TopicSetup [--bootstrap=HOST:PORT] [--wait=60s] "
                         + "[--replication-factor=1|default] [--best-effort]");
@@ -71,7 +70,8 @@ public final class TopicSetup {
             return;
         }
         String bootstrap = args.get("bootstrap", CliSupport.defaultBootstrap());
-        System.exit(run(bootstrap, wait, replication, args.flag("best-effort"), TopicSet.fromEnvironment(System.getenv())));
+        System.exit(
+                run(bootstrap, wait, replication, args.flag("best-effort"), TopicSet.fromEnvironment(System.getenv())));
     }
 
     static Map<String, NewTopic> wanted(TopicSet topics, Optional<Short> replication) {
@@ -80,19 +80,30 @@ public final class TopicSetup {
         // would create the ledger itself on first assignment; creating it here keeps a local run like a managed
         // cluster.
         Map<String, String> compacted = Map.of("cleanup.policy", "compact,delete", "retention.ms", WEEK_MS);
-        Map<String, Map<String, String>> configs = Map.of(topics.prompts(), kept, topics.songs(), compacted,
-                topics.failures(), compacted, topics.ledger(), compacted,
-                topics.deadLetter(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS),
-                topics.webhookRetry(), kept,
-                topics.webhookExhausted(), Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS));
+        Map<String, Map<String, String>> configs = Map.of(
+                topics.prompts(),
+                kept,
+                topics.songs(),
+                compacted,
+                topics.failures(),
+                compacted,
+                topics.ledger(),
+                compacted,
+                topics.deadLetter(),
+                Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS),
+                topics.webhookRetry(),
+                kept,
+                topics.webhookExhausted(),
+                Map.of("cleanup.policy", "delete", "retention.ms", TWO_WEEKS_MS));
         Map<String, NewTopic> wanted = new LinkedHashMap<>();
-        topics.partitions(PROMPT_PARTITIONS, OUTCOME_PARTITIONS).forEach((name, partitions) -> wanted.put(name,
-                new NewTopic(name, Optional.of(partitions), replication).configs(configs.get(name))));
+        topics.partitions(PROMPT_PARTITIONS, OUTCOME_PARTITIONS)
+                .forEach((name, partitions) -> wanted.put(
+                        name, new NewTopic(name, Optional.of(partitions), replication).configs(configs.get(name))));
         return wanted;
     }
 
-    public static int run(String bootstrap, Duration wait, Optional<Short> replication, boolean bestEffort,
-            TopicSet topics) {
+    public static int run(
+            String bootstrap, Duration wait, Optional<Short> replication, boolean bestEffort, TopicSet topics) {
         long deadline = System.nanoTime() + wait.toNanos();
         Map<String, Object> config = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -115,7 +126,8 @@ public final class TopicSetup {
         while (System.nanoTime() < deadline) {
             try {
                 Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000))
-                        .nodes().get(3, TimeUnit.SECONDS);
+                        .nodes()
+                        .get(3, TimeUnit.SECONDS);
                 if (!nodes.isEmpty()) {
                     return nodes;
                 }
@@ -133,7 +145,8 @@ public final class TopicSetup {
         Map<String, String> errors = new LinkedHashMap<>();
         while (true) {
             errors.clear();
-            for (Map.Entry<String, TopicDescription> existing : describe(admin, missing.keySet()).entrySet()) {
+            for (Map.Entry<String, TopicDescription> existing :
+                    describe(admin, missing.keySet()).entrySet()) {
                 report.put(existing.getKey(), existing.getValue().partitions().size() + " partitions, existed");
                 missing.remove(existing.getKey());
             }
@@ -168,14 +181,15 @@ public final class TopicSetup {
             sleep(500);
         }
         report.forEach((name, what) -> System.out.println("  topic " + name + ": " + what));
-        errors.forEach((name, error) -> System.err.println((bestEffort ? "  warning: " : "  ")
-                + "could not create topic " + name + ": " + error));
+        errors.forEach((name, error) -> System.err.println(
+                (bestEffort ? "  warning: " : "  ") + "could not create topic " + name + ": " + error));
         return errors.isEmpty() || bestEffort ? 0 : 1;
     }
 
     private static Map<String, TopicDescription> describe(Admin admin, Collection<String> names) {
         Map<String, TopicDescription> found = new LinkedHashMap<>();
-        var futures = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(5000)).topicNameValues();
+        var futures = admin.describeTopics(names, new DescribeTopicsOptions().timeoutMs(5000))
+                .topicNameValues();
         futures.forEach((name, future) -> {
             try {
                 found.put(name, future.get(10, TimeUnit.SECONDS));

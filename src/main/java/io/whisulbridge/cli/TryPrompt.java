@@ -1,27 +1,9 @@
 package io.whisulbridge.cli;
 
-import io.whisulbridge.config.TopicSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.sound.sampled.AudioFormat;
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
+import io.whisulbridge.config.TopicSet;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -43,6 +25,23 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Try the bridge end to end with nothing but a JDK: publishes one prompt event, waits for its outcome on the
@@ -64,8 +63,7 @@ public final class TryPrompt {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private TryPrompt() {
-    }
+    private TryPrompt() {}
 
     public static void main(String[] argv) {
         System.exit(run(argv));
@@ -77,8 +75,17 @@ public final class TryPrompt {
         CliSupport.Args args;
         Duration timeout;
         try {
-            args = CliSupport.Args.parse(argv, List.of("bootstrap", "timeout", "request-id", "save-dir", "status-url",
-                    "webhook-secret", "archive-endpoint"), List.of("no-download", "help", "webhook"));
+            args = CliSupport.Args.parse(
+                    argv,
+                    List.of(
+                            "bootstrap",
+                            "timeout",
+                            "request-id",
+                            "save-dir",
+                            "status-url",
+                            "webhook-secret",
+                            "archive-endpoint"),
+                    List.of("no-download", "help", "webhook"));
             if (args.flag("help")) {
                 System.out.println("Usage: TryPrompt [--bootstrap=HOST:PORT] [--timeout=3m] [--request-id=ID] "
                         + "[--save-dir=DIR] [--status-url=http://HOST:MANAGEMENT_PORT] [--no-download] "
@@ -99,8 +106,8 @@ public final class TryPrompt {
         String requestId = args.get("request-id", newRequestId());
         String bootstrap = args.get("bootstrap", CliSupport.defaultBootstrap());
         Path saveDir = args.options.containsKey("save-dir") ? Path.of(args.get("save-dir", ".")) : null;
-        JobProgress progress = new JobProgress(args.get("status-url", null), requestId, System.console() != null,
-                System.out);
+        JobProgress progress =
+                new JobProgress(args.get("status-url", null), requestId, System.console() != null, System.out);
         if (!args.flag("webhook")) {
             return run(bootstrap, requestId, prompt, timeout, progress, args, saveDir, null);
         }
@@ -119,11 +126,28 @@ public final class TryPrompt {
         }
     }
 
-    private static int run(String bootstrap, String requestId, String prompt, Duration timeout, JobProgress progress,
-            CliSupport.Args args, Path saveDir, TryReceiver webhook) {
+    private static int run(
+            String bootstrap,
+            String requestId,
+            String prompt,
+            Duration timeout,
+            JobProgress progress,
+            CliSupport.Args args,
+            Path saveDir,
+            TryReceiver webhook) {
         try {
-            return new TryPrompt().run(bootstrap, TopicSet.fromEnvironment(System.getenv()), requestId, prompt,
-                    timeout, progress, !args.flag("no-download"), saveDir, webhook, args.get("archive-endpoint", null));
+            return new TryPrompt()
+                    .run(
+                            bootstrap,
+                            TopicSet.fromEnvironment(System.getenv()),
+                            requestId,
+                            prompt,
+                            timeout,
+                            progress,
+                            !args.flag("no-download"),
+                            saveDir,
+                            webhook,
+                            args.get("archive-endpoint", null));
         } catch (SetupException e) {
             System.err.println("try: " + e.getMessage());
             return CliSupport.EXIT_SETUP;
@@ -141,8 +165,17 @@ public final class TryPrompt {
     }
 
     /** @param archiveEndpoint the archive bucket's S3 endpoint, to read the archived copies back; null: not checked */
-    int run(String bootstrap, TopicSet topics, String requestId, String prompt, Duration timeout,
-            JobProgress progress, boolean download, Path saveDir, TryReceiver webhook, String archiveEndpoint) {
+    int run(
+            String bootstrap,
+            TopicSet topics,
+            String requestId,
+            String prompt,
+            Duration timeout,
+            JobProgress progress,
+            boolean download,
+            Path saveDir,
+            TryReceiver webhook,
+            String archiveEndpoint) {
         ObjectNode event = JSON.createObjectNode();
         event.put("request_id", requestId);
         event.put("prompt", prompt);
@@ -159,14 +192,14 @@ public final class TryPrompt {
             partitions.addAll(partitionsOf(consumer, topics.failures(), bootstrap));
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
-            partitions.forEach(tp -> consumer.position(tp, Duration.ofSeconds(15)));   // pin "end" before publishing
+            partitions.forEach(tp -> consumer.position(tp, Duration.ofSeconds(15))); // pin "end" before publishing
 
             RecordMetadata sent = publish(bootstrap, topics.prompts(), requestId, event);
             System.out.println("Published request " + requestId + " to " + sent.topic() + " (partition "
                     + sent.partition() + ", offset " + sent.offset() + "):");
             System.out.println("  " + event);
-            System.out.println("Waiting up to " + CliSupport.seconds(timeout) + " for its outcome on "
-                    + topics.songs() + " / " + topics.failures() + " ...");
+            System.out.println("Waiting up to " + CliSupport.seconds(timeout) + " for its outcome on " + topics.songs()
+                    + " / " + topics.failures() + " ...");
             outcome = await(consumer, requestId, start, timeout, progress);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new SetupException("Kafka at " + bootstrap + ": " + e.getMessage(), e);
@@ -210,9 +243,12 @@ public final class TryPrompt {
 
         System.out.println();
         System.out.println("Downloading the files:");
-        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        Integer durationSeconds = value.path("duration_seconds").isNumber() ? value.path("duration_seconds").asInt()
+        HttpClient http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+        Integer durationSeconds = value.path("duration_seconds").isNumber()
+                ? value.path("duration_seconds").asInt()
                 : null;
         Check audio = fetch(http, text(value, "song_url"), body -> checkAudio(body, durationSeconds));
         System.out.println("  song_url  -> " + audio.summary());
@@ -224,9 +260,13 @@ public final class TryPrompt {
         boolean archived = archiveEndpoint == null || checkArchive(http, value, archiveEndpoint, durationSeconds);
         boolean ok = audio.ok() && image.ok() && archived;
         System.out.println();
-        System.out.println(ok ? "OK: a SongResult with a playable, non-silent audio file and a valid cover image"
-                + (archiveEndpoint == null ? "." : ", both archived in the bucket and read back intact.")
-                : "FAILED: the SongResult's files did not check out (see above).");
+        System.out.println(
+                ok
+                        ? "OK: a SongResult with a playable, non-silent audio file and a valid cover image"
+                                + (archiveEndpoint == null
+                                        ? "."
+                                        : ", both archived in the bucket and read back intact.")
+                        : "FAILED: the SongResult's files did not check out (see above).");
         return ok ? 0 : 1;
     }
 
@@ -242,15 +282,18 @@ public final class TryPrompt {
         long deadline = System.nanoTime() + wait.toNanos();
         try {
             while (System.nanoTime() < deadline) {
-                TryReceiver.Delivery delivery = receiver.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                TryReceiver.Delivery delivery =
+                        receiver.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
                 if (delivery == null) {
                     break;
                 }
                 if (!delivery.id().equals(webhookId)) {
                     continue; // an earlier try's retry, or another outcome
                 }
-                System.out.println((delivery.verified() ? "Webhook received, signature VERIFIED" : "Webhook received, "
-                        + "signature REJECTED (" + delivery.problem() + ")") + ":");
+                System.out.println((delivery.verified()
+                                ? "Webhook received, signature VERIFIED"
+                                : "Webhook received, " + "signature REJECTED (" + delivery.problem() + ")")
+                        + ":");
                 line("webhook-id", delivery.id());
                 line("timestamp", delivery.timestamp());
                 System.out.println("  body        " + delivery.body());
@@ -281,36 +324,43 @@ public final class TryPrompt {
             return false;
         }
         String bucket = archive.path("bucket").asText();
-        boolean song = readBack(http, endpoint, bucket, archive.path("song"), "song ",
-                body -> checkAudio(body, durationSeconds));
+        boolean song = readBack(
+                http, endpoint, bucket, archive.path("song"), "song ", body -> checkAudio(body, durationSeconds));
         boolean cover = readBack(http, endpoint, bucket, archive.path("cover"), "cover", TryPrompt::checkImage);
         return song && cover && !value.has("archive_error");
     }
 
-    private static boolean readBack(HttpClient http, String endpoint, String bucket, JsonNode object, String label,
-                                    Checker checker) {
+    private static boolean readBack(
+            HttpClient http, String endpoint, String bucket, JsonNode object, String label, Checker checker) {
         if (!object.isObject()) {
             System.out.println("  " + label + "  not archived  FAILED");
             return false;
         }
-        System.out.println("  " + label + "  " + object.path("uri").asText() + "  (" + String.format(Locale.ROOT,
-                "%,d", object.path("bytes").asLong()) + " bytes, " + object.path("content_type").asText()
+        System.out.println("  " + label + "  " + object.path("uri").asText() + "  ("
+                + String.format(Locale.ROOT, "%,d", object.path("bytes").asLong()) + " bytes, "
+                + object.path("content_type").asText()
                 + ", sha256 " + object.path("sha256").asText() + ")");
-        Check read = fetch(http, endpoint + "/" + bucket + "/" + object.path("key").asText(), body -> {
-            String sha256 = sha256(body);
-            if (body.length != object.path("bytes").asLong() || !sha256.equals(object.path("sha256").asText())) {
-                return new Check(false, "not the bytes the SongResult names (sha256 " + sha256 + ")", body, null);
-            }
-            Check check = checker.check(body);
-            return new Check(check.ok(), "length and SHA-256 match; " + check.summary(), body, check.extension());
-        });
+        Check read =
+                fetch(http, endpoint + "/" + bucket + "/" + object.path("key").asText(), body -> {
+                    String sha256 = sha256(body);
+                    if (body.length != object.path("bytes").asLong()
+                            || !sha256.equals(object.path("sha256").asText())) {
+                        return new Check(
+                                false, "not the bytes the SongResult names (sha256 " + sha256 + ")", body, null);
+                    }
+                    Check check = checker.check(body);
+                    return new Check(
+                            check.ok(), "length and SHA-256 match; " + check.summary(), body, check.extension());
+                });
         System.out.println("         read back -> " + read.summary());
         return read.ok();
     }
 
     private static String sha256(byte[] body) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+            return java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(body));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
@@ -318,14 +368,22 @@ public final class TryPrompt {
 
     private static Map<String, Object> consumerConfig(String bootstrap) {
         return Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.CLIENT_ID_CONFIG, "run-local-try",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000,
-                ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "run-local-try",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15000,
+                ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                1000);
     }
 
     private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic, String bootstrap) {
@@ -333,28 +391,43 @@ public final class TryPrompt {
         try {
             infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new SetupException("no answer from Kafka at " + bootstrap + " within 15 s. Is it running? "
-                    + "(Start everything with ./run-local, or set KAFKA_BOOTSTRAP_SERVERS.)", e);
+            throw new SetupException(
+                    "no answer from Kafka at " + bootstrap + " within 15 s. Is it running? "
+                            + "(Start everything with ./run-local, or set KAFKA_BOOTSTRAP_SERVERS.)",
+                    e);
         }
         if (infos == null || infos.isEmpty()) {
-            throw new SetupException("topic '" + topic + "' does not exist on " + bootstrap
-                    + " (./run-local creates it; with your own cluster create it first)", null);
+            throw new SetupException(
+                    "topic '" + topic + "' does not exist on " + bootstrap
+                            + " (./run-local creates it; with your own cluster create it first)",
+                    null);
         }
-        return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        return infos.stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
     }
 
     private static RecordMetadata publish(String bootstrap, String topic, String key, JsonNode event) {
         Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.CLIENT_ID_CONFIG, "run-local-try",
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 20000,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.CLIENT_ID_CONFIG,
+                "run-local-try",
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                30000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10000,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                20000,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(config)) {
-            return producer.send(new ProducerRecord<>(topic, key, event.toString())).get(40, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(topic, key, event.toString()))
+                    .get(40, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SetupException("interrupted while publishing", e);
@@ -364,8 +437,12 @@ public final class TryPrompt {
         }
     }
 
-    private static ConsumerRecord<String, String> await(KafkaConsumer<String, String> consumer, String requestId,
-            long start, Duration timeout, JobProgress progress) {
+    private static ConsumerRecord<String, String> await(
+            KafkaConsumer<String, String> consumer,
+            String requestId,
+            long start,
+            Duration timeout,
+            JobProgress progress) {
         long deadline = start + timeout.toNanos();
         try {
             while (System.nanoTime() < deadline) {
@@ -389,8 +466,11 @@ public final class TryPrompt {
         }
         line("title", text(v, "title"));
         line("bpm", v.path("bpm").asText(""));
-        line("duration", v.path("duration_seconds").isNumber()
-                ? formatDuration(v.path("duration_seconds").asInt()) : v.path("duration_seconds").asText(""));
+        line(
+                "duration",
+                v.path("duration_seconds").isNumber()
+                        ? formatDuration(v.path("duration_seconds").asInt())
+                        : v.path("duration_seconds").asText(""));
         line("tags", tags.toString());
         line("song_url", text(v, "song_url"));
         line("image_url", text(v, "image_url"));
@@ -428,8 +508,7 @@ public final class TryPrompt {
     // ---- downloads ---------------------------------------------------------------------------------------------
 
     /** What a downloaded file turned out to be. */
-    record Check(boolean ok, String summary, byte[] body, String extension) {
-    }
+    record Check(boolean ok, String summary, byte[] body, String extension) {}
 
     interface Checker {
         Check check(byte[] body);
@@ -440,17 +519,24 @@ public final class TryPrompt {
             return new Check(false, "no URL in the outcome", null, null);
         }
         try {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(60))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
             String type = response.headers().firstValue("Content-Type").orElse("no content type");
             byte[] body = response.body();
-            String head = "HTTP " + response.statusCode() + ", " + type + ", " + String.format(Locale.ROOT, "%,d",
-                    body.length) + " bytes";
+            String head = "HTTP " + response.statusCode() + ", " + type + ", "
+                    + String.format(Locale.ROOT, "%,d", body.length) + " bytes";
             if (response.statusCode() != 200) {
                 return new Check(false, head + "  FAILED", null, null);
             }
             Check check = checker.check(body);
-            return new Check(check.ok(), head + ": " + check.summary() + (check.ok() ? "  OK" : "  FAILED"), body,
+            return new Check(
+                    check.ok(),
+                    head + ": " + check.summary() + (check.ok() ? "  OK" : "  FAILED"),
+                    body,
                     check.extension());
         } catch (IllegalArgumentException e) {
             return new Check(false, "not a valid URL: " + url, null, null);
@@ -469,15 +555,23 @@ public final class TryPrompt {
             return new Check(false, "not a recognised audio file", body, null);
         }
         if (!container.equals("wav")) {
-            return new Check(true, container.toUpperCase(Locale.ROOT)
-                    + " audio (recognised by its header; only WAV is decoded here)", body, container);
+            return new Check(
+                    true,
+                    container.toUpperCase(Locale.ROOT) + " audio (recognised by its header; only WAV is decoded here)",
+                    body,
+                    container);
         }
         try (AudioInputStream in = AudioSystem.getAudioInputStream(new ByteArrayInputStream(body))) {
             AudioFormat format = in.getFormat();
             double seconds = in.getFrameLength() / (double) format.getFrameRate();
-            String describe = String.format(Locale.ROOT, "WAV %s %d Hz %d-bit %s, %.2f s", format.getEncoding(),
-                    Math.round(format.getSampleRate()), format.getSampleSizeInBits(),
-                    format.getChannels() == 1 ? "mono" : format.getChannels() + " channels", seconds);
+            String describe = String.format(
+                    Locale.ROOT,
+                    "WAV %s %d Hz %d-bit %s, %.2f s",
+                    format.getEncoding(),
+                    Math.round(format.getSampleRate()),
+                    format.getSampleSizeInBits(),
+                    format.getChannels() == 1 ? "mono" : format.getChannels() + " channels",
+                    seconds);
             Level level = measure(in, format);
             if (level == null) {
                 return new Check(true, describe + " (encoding not measured)", body, "wav");
@@ -487,16 +581,24 @@ public final class TryPrompt {
             if (expectedSeconds != null && Math.abs(seconds - expectedSeconds) > 1.0) {
                 note = String.format(Locale.ROOT, " (note: the outcome says %d s)", expectedSeconds);
             }
-            return new Check(audible && seconds > 0, describe + String.format(Locale.ROOT,
-                    ", peak %.1f dBFS, RMS %.1f dBFS%s", dbfs(level.peak()), dbfs(level.rms()),
-                    audible ? "" : ", SILENT") + note, body, "wav");
+            return new Check(
+                    audible && seconds > 0,
+                    describe
+                            + String.format(
+                                    Locale.ROOT,
+                                    ", peak %.1f dBFS, RMS %.1f dBFS%s",
+                                    dbfs(level.peak()),
+                                    dbfs(level.rms()),
+                                    audible ? "" : ", SILENT")
+                            + note,
+                    body,
+                    "wav");
         } catch (Exception e) {
             return new Check(false, "a WAV header, but javax.sound cannot read it: " + e.getMessage(), body, "wav");
         }
     }
 
-    record Level(double peak, double rms) {
-    }
+    record Level(double peak, double rms) {}
 
     /** Peak and RMS of a signed 16-bit PCM stream, as fractions of full scale; null for other encodings. */
     private static Level measure(AudioInputStream in, AudioFormat format) throws IOException {
@@ -553,8 +655,11 @@ public final class TryPrompt {
                     BufferedImage image = reader.read(0);
                     String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                     String extension = format.equals("jpeg") ? "jpg" : format;
-                    return new Check(image.getWidth() > 0 && image.getHeight() > 0, format.toUpperCase(Locale.ROOT)
-                            + " " + image.getWidth() + "x" + image.getHeight(), body, extension);
+                    return new Check(
+                            image.getWidth() > 0 && image.getHeight() > 0,
+                            format.toUpperCase(Locale.ROOT) + " " + image.getWidth() + "x" + image.getHeight(),
+                            body,
+                            extension);
                 } finally {
                     reader.dispose();
                 }

@@ -5,7 +5,6 @@ import com.standardwebhooks.exceptions.EmptyWebhookSecretException;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -77,8 +76,13 @@ final class TryReceiver implements AutoCloseable {
         String id = header(exchange, "webhook-id");
         String timestamp = header(exchange, "webhook-timestamp");
         // the library looks headers up by their lower-case names; the JDK server capitalises them
-        Map<String, List<String>> headers = Map.of("webhook-id", List.of(id), "webhook-timestamp", List.of(timestamp),
-                "webhook-signature", List.of(header(exchange, "webhook-signature")));
+        Map<String, List<String>> headers = Map.of(
+                "webhook-id",
+                List.of(id),
+                "webhook-timestamp",
+                List.of(timestamp),
+                "webhook-signature",
+                List.of(header(exchange, "webhook-signature")));
         String problem = null;
         try {
             verifier.verify(body, headers);

@@ -6,11 +6,10 @@ import io.vertx.mutiny.core.Vertx;
 import io.whisulbridge.concurrent.WaitQueue;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /**
  * A rejected key (401/403) is the service's fault, not the request's: while it lasts no new prompt is admitted,
@@ -40,9 +39,10 @@ public class ApiKeyGate {
     }
 
     public synchronized String describe() {
-        return rejectedSince == null ? "Whisul accepts the API key"
+        return rejectedSince == null
+                ? "Whisul accepts the API key"
                 : "Whisul rejected the API key (HTTP " + rejectedStatus + ") since " + rejectedSince
-                + "; set WHISUL_API_KEY to a valid key; re-checking every " + recheckInterval;
+                        + "; set WHISUL_API_KEY to a valid key; re-checking every " + recheckInterval;
     }
 
     public Uni<Void> awaitValidKey() {
@@ -66,16 +66,17 @@ public class ApiKeyGate {
             rejectedSince = Instant.now();
             rejectedStatus = status;
         }
-        LOG.errorf("Whisul rejected the API key (HTTP %d). No new prompts are taken and running jobs wait; "
-                + "no request is failed for this. Set WHISUL_API_KEY to a valid key. Re-checking every %s.",
+        LOG.errorf(
+                "Whisul rejected the API key (HTTP %d). No new prompts are taken and running jobs wait; "
+                        + "no request is failed for this. Set WHISUL_API_KEY to a valid key. Re-checking every %s.",
                 status, recheckInterval);
         scheduleRecheck();
     }
 
     private void scheduleRecheck() {
-        vertx.setTimer(Math.max(1, recheckInterval.toMillis()), fired -> whisul.probeKey().subscribe().with(
-                this::onProbe,
-                failure -> scheduleRecheck()));
+        vertx.setTimer(
+                Math.max(1, recheckInterval.toMillis()),
+                fired -> whisul.probeKey().subscribe().with(this::onProbe, failure -> scheduleRecheck()));
     }
 
     /**
@@ -83,7 +84,8 @@ public class ApiKeyGate {
      * budget held back (it never reached Whisul) proves nothing.
      */
     static boolean provesKey(PollResponse answer) {
-        return !(answer instanceof PollResponse.Unauthorized || answer instanceof PollResponse.Transient
+        return !(answer instanceof PollResponse.Unauthorized
+                || answer instanceof PollResponse.Transient
                 || answer instanceof PollResponse.Deferred);
     }
 
@@ -97,7 +99,9 @@ public class ApiKeyGate {
             rejectedSince = null;
             released = waiting.pollAll();
         }
-        LOG.infof("Whisul accepts the API key again; resuming %d waiting job(s) and taking new prompts.", released.size());
+        LOG.infof(
+                "Whisul accepts the API key again; resuming %d waiting job(s) and taking new prompts.",
+                released.size());
         released.forEach(emitter -> emitter.complete(null));
     }
 }

@@ -12,5 +12,4 @@ public record CompletedJob(
         String imageUrl,
         List<String> tags,
         String startedAt,
-        String finishedAt) {
-}
+        String finishedAt) {}

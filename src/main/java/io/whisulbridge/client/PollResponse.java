@@ -12,17 +12,13 @@ public sealed interface PollResponse {
         }
     }
 
-    record Completed(CompletedJob job) implements PollResponse {
-    }
+    record Completed(CompletedJob job) implements PollResponse {}
 
-    record Failed(String error) implements PollResponse {
-    }
+    record Failed(String error) implements PollResponse {}
 
-    record NotFound() implements PollResponse {
-    }
+    record NotFound() implements PollResponse {}
 
-    record Unauthorized(int status) implements PollResponse {
-    }
+    record Unauthorized(int status) implements PollResponse {}
 
     /** {@code rateLimited} (a 429) is the service going too fast, never the request's fault. */
     record Transient(String description, Duration retryAfter, boolean rateLimited) implements PollResponse {
@@ -32,6 +28,5 @@ public sealed interface PollResponse {
     }
 
     /** Not sent at all: our own request budget has more calls waiting than it queues. No Whisul error. */
-    record Deferred(Duration retryIn) implements PollResponse {
-    }
+    record Deferred(Duration retryIn) implements PollResponse {}
 }

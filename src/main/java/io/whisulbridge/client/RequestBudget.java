@@ -8,8 +8,6 @@ import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.metrics.BridgeMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,6 +15,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * The account-wide request rate: every Whisul call takes a permit here before it is sent. Calls that find the budget
@@ -44,8 +43,7 @@ public class RequestBudget {
     }
 
     /** Proof that a call was let through, and when: a 429 to it is judged against the rate it was sent at. */
-    public record Permit(long grantedAt) {
-    }
+    public record Permit(long grantedAt) {}
 
     /** The queue is full: more calls are waiting than there can be jobs. Callers treat it as a transient error. */
     public static final class QueueFull extends RuntimeException {
@@ -69,10 +67,15 @@ public class RequestBudget {
 
     @Inject
     public RequestBudget(Vertx vertx, BridgeConfig config, BridgeMetrics metrics) {
-        this(config.whisul().maxRequestsPerSecond(), config.whisul().rateRecoveryTime(),
-                config.bridge().maxInFlight() + WAIT_QUEUE_SLACK, config.whisul().retryMaxBackoff(),
+        this(
+                config.whisul().maxRequestsPerSecond(),
+                config.whisul().rateRecoveryTime(),
+                config.bridge().maxInFlight() + WAIT_QUEUE_SLACK,
+                config.whisul().retryMaxBackoff(),
                 config.whisul().pollSchedule().defersFirstPoll(),
-                System::nanoTime, (delay, action) -> vertx.setTimer(delay, fired -> action.run()), metrics);
+                System::nanoTime,
+                (delay, action) -> vertx.setTimer(delay, fired -> action.run()),
+                metrics);
     }
 
     /**
@@ -82,10 +85,19 @@ public class RequestBudget {
      *                     from what jobs cost would follow the load (with room in the budget, a short interval makes
      *                     jobs cost more calls, which would slow submits while the budget has room).
      */
-    RequestBudget(double maxPerSecond, Duration recoveryTime, int maxWaiting, Duration maxPause, boolean pacedSubmits,
-                  LongSupplier clock, Timers timers, BridgeMetrics metrics) {
+    RequestBudget(
+            double maxPerSecond,
+            Duration recoveryTime,
+            int maxWaiting,
+            Duration maxPause,
+            boolean pacedSubmits,
+            LongSupplier clock,
+            Timers timers,
+            BridgeMetrics metrics) {
         this.rate = new AimdRate(maxPerSecond, recoveryTime, clock.getAsLong());
-        this.pace = pacedSubmits ? new SubmitPace(PACED_SHARE * maxPerSecond, EXPECTED_CALLS_PER_JOB, clock.getAsLong()) : null;
+        this.pace = pacedSubmits
+                ? new SubmitPace(PACED_SHARE * maxPerSecond, EXPECTED_CALLS_PER_JOB, clock.getAsLong())
+                : null;
         this.maxWaiting = maxWaiting;
         this.maxPause = maxPause;
         this.clock = clock;
@@ -130,7 +142,9 @@ public class RequestBudget {
             boolean full = false;
             synchronized (this) {
                 // a call may pass waiting calls of lower priority: those are submits held back by their pace
-                if ((waiting.isEmpty() || waiting.peek().priority < priority) && paced(waiter, now) && rate.tryTake(now)) {
+                if ((waiting.isEmpty() || waiting.peek().priority < priority)
+                        && paced(waiter, now)
+                        && rate.tryTake(now)) {
                     spendPace(waiter);
                     granted = true;
                 } else if (waiting.size() >= maxWaiting) {
@@ -162,8 +176,10 @@ public class RequestBudget {
             now = rate.rate(at);
         }
         if (lowered) {
-            LOG.warnf("Whisul answered 429: lowering the request rate to %.2f/s (limit %.2f/s)%s; it climbs back "
-                    + "over time", now, rate.limit(), pause == null ? "" : " and pausing all calls for " + pause);
+            LOG.warnf(
+                    "Whisul answered 429: lowering the request rate to %.2f/s (limit %.2f/s)%s; it climbs back "
+                            + "over time",
+                    now, rate.limit(), pause == null ? "" : " and pausing all calls for " + pause);
         }
     }
 
@@ -195,8 +211,8 @@ public class RequestBudget {
     /** Wakes {@link #release} when the first waiter may go, unless a wake-up at least as early is already due. */
     private void armTimer(long now) {
         Waiter first = waiting.peek();
-        long nanos = Math.max(rate.nanosUntilAvailable(now),
-                first.priority > SUBMIT || pace == null ? 0 : pace.nanosUntilReady(now));
+        long nanos = Math.max(
+                rate.nanosUntilAvailable(now), first.priority > SUBMIT || pace == null ? 0 : pace.nanosUntilReady(now));
         long millis = Math.max(1, (nanos + 999_999) / 1_000_000);
         long due = now + millis * 1_000_000;
         if (timerArmed && due - timerDue >= 0) {

@@ -14,6 +14,7 @@ final class SubmitPace {
 
     /** Weight of each finished job in the average. */
     private static final double WEIGHT = 0.02;
+
     private static final double NANOS_PER_SECOND = 1e9;
     /**
      * Turns kept while submits wait behind polls for the budget, so a run of polls delays submits instead of costing

@@ -1,7 +1,6 @@
 package io.whisulbridge.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -18,8 +17,7 @@ public final class WhisulFormats {
     private static final DateTimeFormatter WHISUL_TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final Pattern CLOCK = Pattern.compile("(?:(\\d+):)?(\\d+):([0-5]\\d)");
 
-    private WhisulFormats() {
-    }
+    private WhisulFormats() {}
 
     /** {@code 187}, {@code 187.4}, {@code "187"}, {@code "3:07"} and {@code "1:03:07"} all become seconds; else null. */
     public static Integer durationSeconds(JsonNode node) {
@@ -53,7 +51,9 @@ public final class WhisulFormats {
         }
         String text = node.asText().trim();
         try {
-            return LocalDateTime.parse(text, WHISUL_TIMESTAMP).toInstant(ZoneOffset.UTC).toString();
+            return LocalDateTime.parse(text, WHISUL_TIMESTAMP)
+                    .toInstant(ZoneOffset.UTC)
+                    .toString();
         } catch (DateTimeParseException notWhisulForm) {
             try {
                 return OffsetDateTime.parse(text).toInstant().toString();

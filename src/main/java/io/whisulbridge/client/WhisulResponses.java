@@ -2,7 +2,6 @@ package io.whisulbridge.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -20,8 +19,7 @@ public final class WhisulResponses {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_TEXT = 300;
 
-    private WhisulResponses() {
-    }
+    private WhisulResponses() {}
 
     public static SubmitResponse submit(int status, String retryAfter, String body, Instant now) {
         if (status == 401 || status == 403) {
@@ -40,7 +38,8 @@ public final class WhisulResponses {
             }
             return new SubmitResponse.Accepted(jobId);
         }
-        return new SubmitResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
+        return new SubmitResponse.Transient(
+                errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
     }
 
     public static PollResponse poll(int status, String retryAfter, String body, Instant now) {
@@ -51,7 +50,8 @@ public final class WhisulResponses {
             return new PollResponse.NotFound();
         }
         if (status != 200) {
-            return new PollResponse.Transient(errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
+            return new PollResponse.Transient(
+                    errorText(status, body), retryAfterOf(status, retryAfter, now), status == 429);
         }
         JsonNode job = jsonObject(body);
         if (job == null) {
@@ -63,7 +63,9 @@ public final class WhisulResponses {
         }
         return switch (jobStatus) {
             case "completed" -> completed(job);
-            case "failed" -> new PollResponse.Failed(orDefault(text(job.get("error")), "Whisul reported the job failed without a message"));
+            case "failed" ->
+                new PollResponse.Failed(
+                        orDefault(text(job.get("error")), "Whisul reported the job failed without a message"));
             default -> new PollResponse.Running(jobStatus);
         };
     }
@@ -98,7 +100,8 @@ public final class WhisulResponses {
             return Duration.ofSeconds(Long.parseLong(value));
         }
         try {
-            Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
             return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
         } catch (DateTimeParseException unreadable) {
             return null;
@@ -122,7 +125,8 @@ public final class WhisulResponses {
     private static String errorText(int status, String body) {
         JsonNode json = jsonObject(body);
         String message = json == null ? null : orDefault(text(json.get("message")), text(json.get("error")));
-        return "HTTP " + status + (message != null ? ": " + message : body == null || body.isBlank() ? "" : ": " + snippet(body));
+        return "HTTP " + status
+                + (message != null ? ": " + message : body == null || body.isBlank() ? "" : ": " + snippet(body));
     }
 
     private static JsonNode jsonObject(String body) {

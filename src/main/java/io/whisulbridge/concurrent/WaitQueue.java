@@ -1,7 +1,6 @@
 package io.whisulbridge.concurrent;
 
 import io.smallrye.mutiny.subscription.UniEmitter;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -3,7 +3,6 @@ package io.whisulbridge.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -113,7 +112,10 @@ public interface BridgeConfig {
     }
 
     enum PollScheduleKind {
-        BACKOFF, FIXED, ADAPTIVE, SURVIVAL;
+        BACKOFF,
+        FIXED,
+        ADAPTIVE,
+        SURVIVAL;
 
         /** Whether it learns to put a job's first poll off until jobs of its kind tend to end. */
         public boolean defersFirstPoll() {

@@ -5,6 +5,5 @@ public final class Channels {
 
     public static final String PROMPTS = "prompts-in";
 
-    private Channels() {
-    }
+    private Channels() {}
 }

@@ -10,8 +10,7 @@ import java.util.List;
 /** Refuses to start on configuration that would fail later and less clearly. */
 public final class ConfigChecks {
 
-    private ConfigChecks() {
-    }
+    private ConfigChecks() {}
 
     public static void requireValid(BridgeConfig config) {
         List<String> problems = problems(config);
@@ -35,7 +34,8 @@ public final class ConfigChecks {
         if (!positive(whisul.jobMaxWait()) || !positive(whisul.requestTimeout())) {
             problems.add("WHISUL_JOB_MAX_WAIT and WHISUL_REQUEST_TIMEOUT must be positive");
         }
-        if (!(whisul.maxRequestsPerSecond() > 0) || Double.isInfinite(whisul.maxRequestsPerSecond())
+        if (!(whisul.maxRequestsPerSecond() > 0)
+                || Double.isInfinite(whisul.maxRequestsPerSecond())
                 || !positive(whisul.rateRecoveryTime())) {
             problems.add("WHISUL_MAX_REQUESTS_PER_SECOND and WHISUL_RATE_RECOVERY_TIME must be positive (and finite)");
         }
@@ -51,10 +51,14 @@ public final class ConfigChecks {
         problems.addAll(archiveProblems(config.archive()));
         Duration longest = longestRecordWait(config);
         if (config.bridge().unprocessedRecordMaxAgeMs() > 0
-                && Duration.ofMillis(config.bridge().unprocessedRecordMaxAgeMs()).compareTo(longest) < 0) {
-            problems.add("BRIDGE_UNPROCESSED_RECORD_MAX_AGE_MS (" + config.bridge().unprocessedRecordMaxAgeMs()
-                    + ") is below the longest time a record legitimately waits for its outcome (" + longest.toMillis()
-                    + " ms: submit retries, WHISUL_JOB_MAX_WAIT and poll retries); the consumer would be declared stuck");
+                && Duration.ofMillis(config.bridge().unprocessedRecordMaxAgeMs())
+                                .compareTo(longest)
+                        < 0) {
+            problems.add(
+                    "BRIDGE_UNPROCESSED_RECORD_MAX_AGE_MS (" + config.bridge().unprocessedRecordMaxAgeMs()
+                            + ") is below the longest time a record legitimately waits for its outcome ("
+                            + longest.toMillis()
+                            + " ms: submit retries, WHISUL_JOB_MAX_WAIT and poll retries); the consumer would be declared stuck");
         }
         problems.addAll(webhookProblems(config.webhook()));
         return problems;
@@ -63,21 +67,28 @@ public final class ConfigChecks {
     /** Never quotes a secret: a problem names its position in the list only. */
     static List<String> webhookProblems(BridgeConfig.Webhook webhook) {
         List<String> problems = new ArrayList<>();
-        List<String> secrets = webhook.secret().stream().flatMap(list -> Arrays.stream(list.split(",")))
-                .map(String::trim).filter(secret -> !secret.isEmpty()).toList();
+        List<String> secrets = webhook.secret().stream()
+                .flatMap(list -> Arrays.stream(list.split(",")))
+                .map(String::trim)
+                .filter(secret -> !secret.isEmpty())
+                .toList();
         for (int i = 0; i < secrets.size(); i++) {
             if (!isWebhookSecret(secrets.get(i))) {
                 problems.add("WEBHOOK_SECRET: secret #" + (i + 1) + " is not whsec_ followed by base64");
             }
         }
-        List<String> urls = webhook.urls().stream().flatMap(list -> Arrays.stream(list.split(",")))
-                .map(String::trim).filter(url -> !url.isEmpty()).toList();
+        List<String> urls = webhook.urls().stream()
+                .flatMap(list -> Arrays.stream(list.split(",")))
+                .map(String::trim)
+                .filter(url -> !url.isEmpty())
+                .toList();
         if (webhook.enabled() && !urls.isEmpty() && secrets.isEmpty()) {
             problems.add("WEBHOOK_URLS is set but WEBHOOK_SECRET is not: deliveries are signed (whsec_ + base64)");
         }
         for (String url : urls) {
             if (!isHttpUrl(url) || (!webhook.allowHttp() && !url.regionMatches(true, 0, "https:", 0, 6))) {
-                problems.add("WEBHOOK_URLS: '" + url + "' is not an absolute https URL (http only with WEBHOOK_ALLOW_HTTP=true)");
+                problems.add("WEBHOOK_URLS: '" + url
+                        + "' is not an absolute https URL (http only with WEBHOOK_ALLOW_HTTP=true)");
             }
         }
         if (webhook.schedule().isEmpty() || webhook.schedule().stream().anyMatch(step -> !positive(step))) {
@@ -104,14 +115,17 @@ public final class ConfigChecks {
             problems.add("ARCHIVE_S3_REGION is required when ARCHIVE_S3_BUCKET is set (e.g. eu-west-1; any name for "
                     + "S3-compatible servers that ignore it)");
         }
-        if (archive.s3().endpoint().isPresent() && !isHttpUrl(archive.s3().endpoint().get())) {
+        if (archive.s3().endpoint().isPresent()
+                && !isHttpUrl(archive.s3().endpoint().get())) {
             problems.add("ARCHIVE_S3_ENDPOINT must be an absolute http(s) URL or empty (AWS), was '"
                     + archive.s3().endpoint().get() + "'");
         }
         if (archive.maxConcurrent() < 1) {
             problems.add("ARCHIVE_MAX_CONCURRENT must be at least 1");
         }
-        if (!positive(archive.deadline()) || !positive(archive.transferTimeout()) || !positive(archive.retryMaxBackoff())) {
+        if (!positive(archive.deadline())
+                || !positive(archive.transferTimeout())
+                || !positive(archive.retryMaxBackoff())) {
             problems.add("ARCHIVE_DEADLINE, ARCHIVE_TRANSFER_TIMEOUT and ARCHIVE_RETRY_MAX_BACKOFF must be positive");
         }
         return problems;
@@ -140,10 +154,14 @@ public final class ConfigChecks {
     /** Submit retries, the polling deadline plus a retry budget past it, and one publish backoff. */
     static Duration longestRecordWait(BridgeConfig config) {
         BridgeConfig.Whisul whisul = config.whisul();
-        Duration perRetry = whisul.retryMaxBackoff().plus(whisul.requestTimeout()).plusSeconds(1);
+        Duration perRetry =
+                whisul.retryMaxBackoff().plus(whisul.requestTimeout()).plusSeconds(1);
         Duration retries = perRetry.multipliedBy(whisul.maxRetries() + 1L);
         Duration archiving = config.archive().enabled() ? config.archive().deadline() : Duration.ZERO;
-        return retries.multipliedBy(2).plus(whisul.jobMaxWait()).plus(whisul.pollMaxInterval()).plus(archiving)
+        return retries.multipliedBy(2)
+                .plus(whisul.jobMaxWait())
+                .plus(whisul.pollMaxInterval())
+                .plus(archiving)
                 .plus(config.bridge().publishRetryBackoff());
     }
 

@@ -6,14 +6,15 @@ import java.util.Map;
 /** The settings every extra Kafka client of the service shares with the connectors: where and how to connect. */
 public final class KafkaConnection {
 
-    private KafkaConnection() {
-    }
+    private KafkaConnection() {}
 
     /** From the {@code default-kafka-broker} map: bootstrap servers and security, nothing channel-specific. */
     public static Map<String, Object> settings(Map<String, Object> defaultKafkaBroker) {
         Map<String, Object> config = new HashMap<>();
         defaultKafkaBroker.forEach((key, value) -> {
-            if (key.equals("bootstrap.servers") || key.startsWith("security.") || key.startsWith("sasl.")
+            if (key.equals("bootstrap.servers")
+                    || key.startsWith("security.")
+                    || key.startsWith("sasl.")
                     || key.startsWith("ssl.")) {
                 config.put(key, value);
             }

@@ -9,8 +9,14 @@ import java.util.Map;
  * these constants) and how many partitions each gets relative to the others; the local run, the topic setup tool,
  * the tests and the benchmark all build their topics from here.
  */
-public record TopicSet(String prompts, String songs, String failures, String deadLetter, String ledger,
-        String webhookRetry, String webhookExhausted) {
+public record TopicSet(
+        String prompts,
+        String songs,
+        String failures,
+        String deadLetter,
+        String ledger,
+        String webhookRetry,
+        String webhookExhausted) {
 
     public static final String PROMPTS = "song-prompts";
     public static final String SONGS = "songs";
@@ -25,8 +31,8 @@ public record TopicSet(String prompts, String songs, String failures, String dea
      */
     public static final int WEBHOOK_RETRY_LANES = 5;
 
-    public static final TopicSet DEFAULT = new TopicSet(PROMPTS, SONGS, FAILURES, DEAD_LETTER, LEDGER,
-            WEBHOOK_RETRY, WEBHOOK_EXHAUSTED);
+    public static final TopicSet DEFAULT =
+            new TopicSet(PROMPTS, SONGS, FAILURES, DEAD_LETTER, LEDGER, WEBHOOK_RETRY, WEBHOOK_EXHAUSTED);
 
     /** The names the bridge reads from its {@code BRIDGE_TOPICS_*} variables, with the same defaults. */
     public static TopicSet fromEnvironment(Map<String, String> env) {
@@ -42,8 +48,14 @@ public record TopicSet(String prompts, String songs, String failures, String dea
 
     /** The same set under a prefix, so that several runs can share one broker. */
     public TopicSet prefixed(String prefix) {
-        return new TopicSet(prefix + prompts, prefix + songs, prefix + failures, prefix + deadLetter, prefix + ledger,
-                prefix + webhookRetry, prefix + webhookExhausted);
+        return new TopicSet(
+                prefix + prompts,
+                prefix + songs,
+                prefix + failures,
+                prefix + deadLetter,
+                prefix + ledger,
+                prefix + webhookRetry,
+                prefix + webhookExhausted);
     }
 
     /** The variables that point a bridge at this set. */

@@ -18,6 +18,5 @@ public record SongArchive(
             @JsonProperty("uri") String uri,
             @JsonProperty("bytes") long bytes,
             @JsonProperty("sha256") String sha256,
-            @JsonProperty("content_type") String contentType) {
-    }
+            @JsonProperty("content_type") String contentType) {}
 }

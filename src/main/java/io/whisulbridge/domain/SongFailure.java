@@ -13,5 +13,6 @@ public record SongFailure(
         @JsonProperty("attempts") int attempts,
         @JsonProperty("failed_at") String failedAt,
         @JsonProperty("metadata") JsonNode metadata,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url") String callbackUrl) {
-}
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url")
+        String callbackUrl) {}

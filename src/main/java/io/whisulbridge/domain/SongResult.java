@@ -3,7 +3,6 @@ package io.whisulbridge.domain;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Optional;
@@ -25,22 +24,69 @@ public record SongResult(
         @JsonProperty("tags") List<String> tags,
         @JsonProperty("started_at") String startedAt,
         @JsonProperty("finished_at") String finishedAt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("metadata") JsonNode metadata,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url") String callbackUrl,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("archive") Optional<SongArchive> archive,
-        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("archive_error") String archiveError) {
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("metadata")
+        JsonNode metadata,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url")
+        String callbackUrl,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("archive")
+        Optional<SongArchive> archive,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("archive_error")
+        String archiveError) {
 
     /** As Whisul finished it, before archiving (or with archiving off). */
-    public SongResult(String requestId, String jobId, String prompt, String title, BigDecimal bpm,
-                      Integer durationSeconds, String songUrl, String imageUrl, List<String> tags, String startedAt,
-                      String finishedAt, JsonNode metadata, String callbackUrl) {
-        this(requestId, jobId, prompt, title, bpm, durationSeconds, songUrl, imageUrl, tags, startedAt, finishedAt,
-                metadata, callbackUrl, null, null);
+    public SongResult(
+            String requestId,
+            String jobId,
+            String prompt,
+            String title,
+            BigDecimal bpm,
+            Integer durationSeconds,
+            String songUrl,
+            String imageUrl,
+            List<String> tags,
+            String startedAt,
+            String finishedAt,
+            JsonNode metadata,
+            String callbackUrl) {
+        this(
+                requestId,
+                jobId,
+                prompt,
+                title,
+                bpm,
+                durationSeconds,
+                songUrl,
+                imageUrl,
+                tags,
+                startedAt,
+                finishedAt,
+                metadata,
+                callbackUrl,
+                null,
+                null);
     }
 
     /** The same result with what archiving achieved: {@code archive} null when nothing was archived. */
     public SongResult archived(SongArchive where, String error) {
-        return new SongResult(requestId, jobId, prompt, title, bpm, durationSeconds, songUrl, imageUrl, tags,
-                startedAt, finishedAt, metadata, callbackUrl, Optional.ofNullable(where), error);
+        return new SongResult(
+                requestId,
+                jobId,
+                prompt,
+                title,
+                bpm,
+                durationSeconds,
+                songUrl,
+                imageUrl,
+                tags,
+                startedAt,
+                finishedAt,
+                metadata,
+                callbackUrl,
+                Optional.ofNullable(where),
+                error);
     }
 }

@@ -3,7 +3,6 @@ package io.whisulbridge.emulator;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

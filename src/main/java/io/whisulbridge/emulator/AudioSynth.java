@@ -2,7 +2,6 @@ package io.whisulbridge.emulator;
 
 import io.whisulbridge.emulator.Composition.DrumStyle;
 import io.whisulbridge.emulator.Composition.Instrument;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
@@ -54,7 +53,7 @@ final class AudioSynth {
                 }
             }
             if (c.instruments().contains(Instrument.PIANO)) {
-                double[] hits = fast ? new double[]{0, 1.5, 2, 3.5} : new double[]{0, 2};
+                double[] hits = fast ? new double[] {0, 1.5, 2, 3.5} : new double[] {0, 2};
                 double amp = c.lead() == Instrument.PIANO ? 0.08 : 0.12;
                 for (double h : hits) {
                     for (int d : chord) {
@@ -69,7 +68,7 @@ final class AudioSynth {
                 }
             }
             if (c.instruments().contains(Instrument.BASS_808)) {
-                double[] hits = c.drumStyle() == DrumStyle.TRAP ? new double[]{0, 1.5, 2.75} : new double[]{0, 2};
+                double[] hits = c.drumStyle() == DrumStyle.TRAP ? new double[] {0, 1.5, 2.75} : new double[] {0, 2};
                 for (double h : hits) {
                     bass808(t0 + h * beat, beat * 1.5, freq(note(36, degree)), 0.5);
                 }
@@ -110,8 +109,7 @@ final class AudioSynth {
     private void drums(double t0, double beat) {
         double s16 = beat / 4;
         switch (c.drumStyle()) {
-            case NONE -> {
-            }
+            case NONE -> {}
             case BACKBEAT -> {
                 kick(t0);
                 kick(t0 + 8 * s16);
@@ -188,7 +186,9 @@ final class AudioSynth {
             double x = (i - s) / (double) SAMPLE_RATE;
             double env = Math.min(1, x / 0.004) * Math.exp(-x * 3.2) * release(i, e, 0.03);
             double n = i - s;
-            double v = Math.sin(w * n) + 0.45 * Math.sin(2 * w * n) + 0.22 * Math.sin(3 * w * n)
+            double v = Math.sin(w * n)
+                    + 0.45 * Math.sin(2 * w * n)
+                    + 0.22 * Math.sin(3 * w * n)
                     + 0.1 * Math.sin(4 * w * n);
             mix[i] += amp * env * v;
         }
@@ -361,10 +361,16 @@ final class AudioSynth {
     static byte[] toWav(double[] samples) {
         int dataBytes = samples.length * 2;
         ByteBuffer b = ByteBuffer.allocate(44 + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[]{'R', 'I', 'F', 'F'}).putInt(36 + dataBytes).put(new byte[]{'W', 'A', 'V', 'E'});
-        b.put(new byte[]{'f', 'm', 't', ' '}).putInt(16).putShort((short) 1).putShort((short) 1)
-                .putInt(SAMPLE_RATE).putInt(SAMPLE_RATE * 2).putShort((short) 2).putShort((short) 16);
-        b.put(new byte[]{'d', 'a', 't', 'a'}).putInt(dataBytes);
+        b.put(new byte[] {'R', 'I', 'F', 'F'}).putInt(36 + dataBytes).put(new byte[] {'W', 'A', 'V', 'E'});
+        b.put(new byte[] {'f', 'm', 't', ' '})
+                .putInt(16)
+                .putShort((short) 1)
+                .putShort((short) 1)
+                .putInt(SAMPLE_RATE)
+                .putInt(SAMPLE_RATE * 2)
+                .putShort((short) 2)
+                .putShort((short) 16);
+        b.put(new byte[] {'d', 'a', 't', 'a'}).putInt(dataBytes);
         for (double v : samples) {
             double clipped = Math.max(-1, Math.min(1, v));
             b.putShort((short) Math.round(clipped * 32767));

@@ -21,11 +21,32 @@ record Composition(
         Mood mood,
         long seed) {
 
-    enum Instrument { PIANO, PAD, SYNTH, CHIP, GUITAR, BASS_808, DRUMS, FLUTE }
+    enum Instrument {
+        PIANO,
+        PAD,
+        SYNTH,
+        CHIP,
+        GUITAR,
+        BASS_808,
+        DRUMS,
+        FLUTE
+    }
 
-    enum DrumStyle { NONE, BACKBEAT, FOUR_ON_THE_FLOOR, TRAP }
+    enum DrumStyle {
+        NONE,
+        BACKBEAT,
+        FOUR_ON_THE_FLOOR,
+        TRAP
+    }
 
-    enum Mood { DARK, MELANCHOLIC, CALM, BRIGHT, ENERGETIC, NEUTRAL }
+    enum Mood {
+        DARK,
+        MELANCHOLIC,
+        CALM,
+        BRIGHT,
+        ENERGETIC,
+        NEUTRAL
+    }
 
     String tagsText() {
         return String.join(", ", tags);

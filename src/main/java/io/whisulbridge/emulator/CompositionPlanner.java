@@ -3,7 +3,6 @@ package io.whisulbridge.emulator;
 import io.whisulbridge.emulator.Composition.DrumStyle;
 import io.whisulbridge.emulator.Composition.Instrument;
 import io.whisulbridge.emulator.Composition.Mood;
-
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -26,26 +25,140 @@ final class CompositionPlanner {
     static final int MIN_SECONDS = 8;
     static final int MAX_SECONDS = 20;
 
-    private static final Set<Instrument> MELODIC = EnumSet.of(Instrument.PIANO, Instrument.PAD, Instrument.SYNTH,
-            Instrument.CHIP, Instrument.GUITAR, Instrument.FLUTE);
+    private static final Set<Instrument> MELODIC = EnumSet.of(
+            Instrument.PIANO, Instrument.PAD, Instrument.SYNTH, Instrument.CHIP, Instrument.GUITAR, Instrument.FLUTE);
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}']+");
     private static final Pattern EXPLICIT_BPM = Pattern.compile("(\\d{2,3})\\s*bpm");
 
-    private static final Set<String> MINOR = Set.of("sad", "dark", "calm", "melancholy", "melancholic", "moody",
-            "gloomy", "lonely", "night", "midnight", "rain", "rainy", "haunting", "eerie", "somber", "sombre", "tragic",
-            "cold", "winter", "noir", "mysterious", "horror", "minor", "blues", "heartbreak", "grief", "tears", "lofi",
-            "trap", "drill", "ominous", "storm", "ghost", "sorrow");
-    private static final Set<String> MAJOR = Set.of("happy", "upbeat", "bright", "sunny", "summer", "party", "joy",
-            "joyful", "cheerful", "love", "sunshine", "celebration", "wedding", "fun", "pop", "dance", "uplifting",
-            "hopeful", "birthday", "major", "disco", "festive", "morning", "spring", "playful", "triumphant");
-    private static final Set<String> FAST = Set.of("party", "trap", "fast", "dance", "edm", "techno", "house",
-            "energetic", "hype", "rave", "club", "workout", "running", "upbeat", "punk", "metal", "rock", "dnb",
-            "drill", "chase", "action", "intense", "aggressive", "hard", "banger", "speed", "frantic", "disco");
-    private static final Set<String> SLOW = Set.of("calm", "sad", "slow", "ambient", "sleep", "chill", "lofi",
-            "ballad", "mellow", "relaxing", "relax", "meditation", "lullaby", "peaceful", "dreamy", "soft", "gentle",
-            "study", "lazy", "quiet", "serene", "tranquil");
-    private static final Set<String> CALM_WORDS = Set.of("calm", "relaxing", "relax", "sleep", "ambient",
-            "meditation", "peaceful", "serene", "tranquil", "chill", "study", "lullaby", "gentle", "soft");
+    private static final Set<String> MINOR = Set.of(
+            "sad",
+            "dark",
+            "calm",
+            "melancholy",
+            "melancholic",
+            "moody",
+            "gloomy",
+            "lonely",
+            "night",
+            "midnight",
+            "rain",
+            "rainy",
+            "haunting",
+            "eerie",
+            "somber",
+            "sombre",
+            "tragic",
+            "cold",
+            "winter",
+            "noir",
+            "mysterious",
+            "horror",
+            "minor",
+            "blues",
+            "heartbreak",
+            "grief",
+            "tears",
+            "lofi",
+            "trap",
+            "drill",
+            "ominous",
+            "storm",
+            "ghost",
+            "sorrow");
+    private static final Set<String> MAJOR = Set.of(
+            "happy",
+            "upbeat",
+            "bright",
+            "sunny",
+            "summer",
+            "party",
+            "joy",
+            "joyful",
+            "cheerful",
+            "love",
+            "sunshine",
+            "celebration",
+            "wedding",
+            "fun",
+            "pop",
+            "dance",
+            "uplifting",
+            "hopeful",
+            "birthday",
+            "major",
+            "disco",
+            "festive",
+            "morning",
+            "spring",
+            "playful",
+            "triumphant");
+    private static final Set<String> FAST = Set.of(
+            "party",
+            "trap",
+            "fast",
+            "dance",
+            "edm",
+            "techno",
+            "house",
+            "energetic",
+            "hype",
+            "rave",
+            "club",
+            "workout",
+            "running",
+            "upbeat",
+            "punk",
+            "metal",
+            "rock",
+            "dnb",
+            "drill",
+            "chase",
+            "action",
+            "intense",
+            "aggressive",
+            "hard",
+            "banger",
+            "speed",
+            "frantic",
+            "disco");
+    private static final Set<String> SLOW = Set.of(
+            "calm",
+            "sad",
+            "slow",
+            "ambient",
+            "sleep",
+            "chill",
+            "lofi",
+            "ballad",
+            "mellow",
+            "relaxing",
+            "relax",
+            "meditation",
+            "lullaby",
+            "peaceful",
+            "dreamy",
+            "soft",
+            "gentle",
+            "study",
+            "lazy",
+            "quiet",
+            "serene",
+            "tranquil");
+    private static final Set<String> CALM_WORDS = Set.of(
+            "calm",
+            "relaxing",
+            "relax",
+            "sleep",
+            "ambient",
+            "meditation",
+            "peaceful",
+            "serene",
+            "tranquil",
+            "chill",
+            "study",
+            "lullaby",
+            "gentle",
+            "soft");
 
     private static final Map<String, Set<Instrument>> INSTRUMENT_WORDS = Map.ofEntries(
             Map.entry("piano", EnumSet.of(Instrument.PIANO)),
@@ -111,33 +224,151 @@ final class CompositionPlanner {
             Map.entry("lofi", EnumSet.of(Instrument.PIANO, Instrument.DRUMS)));
 
     private static final Map<String, String> TAG_WORDS = Map.ofEntries(
-            Map.entry("trap", "trap"), Map.entry("808", "808s"), Map.entry("808s", "808s"),
-            Map.entry("lofi", "lo-fi"), Map.entry("hiphop", "hip hop"), Map.entry("rap", "rap"),
-            Map.entry("edm", "edm"), Map.entry("techno", "techno"), Map.entry("house", "house"),
-            Map.entry("ambient", "ambient"), Map.entry("jazz", "jazz"), Map.entry("rock", "rock"),
-            Map.entry("pop", "pop"), Map.entry("synthwave", "synthwave"), Map.entry("chiptune", "chiptune"),
-            Map.entry("8bit", "chiptune"), Map.entry("cinematic", "cinematic"), Map.entry("classical", "classical"),
-            Map.entry("folk", "folk"), Map.entry("drill", "drill"), Map.entry("dnb", "drum and bass"),
-            Map.entry("disco", "disco"), Map.entry("funk", "funk"), Map.entry("blues", "blues"),
-            Map.entry("metal", "metal"), Map.entry("punk", "punk"), Map.entry("piano", "piano"),
-            Map.entry("guitar", "guitar"), Map.entry("synth", "synth"), Map.entry("drums", "drums"),
-            Map.entry("dark", "dark"), Map.entry("sad", "sad"), Map.entry("calm", "calm"),
-            Map.entry("happy", "happy"), Map.entry("chill", "chill"), Map.entry("party", "party"),
-            Map.entry("dreamy", "dreamy"), Map.entry("epic", "epic"), Map.entry("romantic", "romantic"),
-            Map.entry("love", "romantic"), Map.entry("summer", "summer"), Map.entry("night", "night"),
-            Map.entry("midnight", "night"), Map.entry("rain", "rainy"), Map.entry("energetic", "energetic"),
-            Map.entry("upbeat", "upbeat"), Map.entry("melancholy", "melancholic"),
-            Map.entry("melancholic", "melancholic"), Map.entry("relaxing", "relaxing"), Map.entry("mellow", "mellow"),
-            Map.entry("uplifting", "uplifting"), Map.entry("fast", "fast"), Map.entry("slow", "slow"),
-            Map.entry("retro", "retro"), Map.entry("flute", "flute"), Map.entry("acoustic", "acoustic"));
+            Map.entry("trap", "trap"),
+            Map.entry("808", "808s"),
+            Map.entry("808s", "808s"),
+            Map.entry("lofi", "lo-fi"),
+            Map.entry("hiphop", "hip hop"),
+            Map.entry("rap", "rap"),
+            Map.entry("edm", "edm"),
+            Map.entry("techno", "techno"),
+            Map.entry("house", "house"),
+            Map.entry("ambient", "ambient"),
+            Map.entry("jazz", "jazz"),
+            Map.entry("rock", "rock"),
+            Map.entry("pop", "pop"),
+            Map.entry("synthwave", "synthwave"),
+            Map.entry("chiptune", "chiptune"),
+            Map.entry("8bit", "chiptune"),
+            Map.entry("cinematic", "cinematic"),
+            Map.entry("classical", "classical"),
+            Map.entry("folk", "folk"),
+            Map.entry("drill", "drill"),
+            Map.entry("dnb", "drum and bass"),
+            Map.entry("disco", "disco"),
+            Map.entry("funk", "funk"),
+            Map.entry("blues", "blues"),
+            Map.entry("metal", "metal"),
+            Map.entry("punk", "punk"),
+            Map.entry("piano", "piano"),
+            Map.entry("guitar", "guitar"),
+            Map.entry("synth", "synth"),
+            Map.entry("drums", "drums"),
+            Map.entry("dark", "dark"),
+            Map.entry("sad", "sad"),
+            Map.entry("calm", "calm"),
+            Map.entry("happy", "happy"),
+            Map.entry("chill", "chill"),
+            Map.entry("party", "party"),
+            Map.entry("dreamy", "dreamy"),
+            Map.entry("epic", "epic"),
+            Map.entry("romantic", "romantic"),
+            Map.entry("love", "romantic"),
+            Map.entry("summer", "summer"),
+            Map.entry("night", "night"),
+            Map.entry("midnight", "night"),
+            Map.entry("rain", "rainy"),
+            Map.entry("energetic", "energetic"),
+            Map.entry("upbeat", "upbeat"),
+            Map.entry("melancholy", "melancholic"),
+            Map.entry("melancholic", "melancholic"),
+            Map.entry("relaxing", "relaxing"),
+            Map.entry("mellow", "mellow"),
+            Map.entry("uplifting", "uplifting"),
+            Map.entry("fast", "fast"),
+            Map.entry("slow", "slow"),
+            Map.entry("retro", "retro"),
+            Map.entry("flute", "flute"),
+            Map.entry("acoustic", "acoustic"));
 
-    private static final Set<String> STOPWORDS = Set.of("a", "an", "the", "and", "or", "but", "of", "for", "with",
-            "without", "about", "into", "onto", "from", "to", "in", "on", "at", "by", "as", "is", "are", "was", "be",
-            "it", "its", "this", "that", "these", "those", "some", "very", "really", "song", "track", "music", "tune",
-            "make", "me", "my", "our", "your", "please", "like", "feel", "feeling", "vibe", "vibes", "style", "type",
-            "kind", "sort", "beat", "bpm", "something", "create", "compose", "generate", "write", "give", "want",
-            "need", "than", "then", "more", "less", "lots", "lot", "over", "under", "just", "also", "has", "have",
-            "who", "what", "when", "where", "which", "while", "we", "you", "they", "i", "sounds", "sound", "sounding");
+    private static final Set<String> STOPWORDS = Set.of(
+            "a",
+            "an",
+            "the",
+            "and",
+            "or",
+            "but",
+            "of",
+            "for",
+            "with",
+            "without",
+            "about",
+            "into",
+            "onto",
+            "from",
+            "to",
+            "in",
+            "on",
+            "at",
+            "by",
+            "as",
+            "is",
+            "are",
+            "was",
+            "be",
+            "it",
+            "its",
+            "this",
+            "that",
+            "these",
+            "those",
+            "some",
+            "very",
+            "really",
+            "song",
+            "track",
+            "music",
+            "tune",
+            "make",
+            "me",
+            "my",
+            "our",
+            "your",
+            "please",
+            "like",
+            "feel",
+            "feeling",
+            "vibe",
+            "vibes",
+            "style",
+            "type",
+            "kind",
+            "sort",
+            "beat",
+            "bpm",
+            "something",
+            "create",
+            "compose",
+            "generate",
+            "write",
+            "give",
+            "want",
+            "need",
+            "than",
+            "then",
+            "more",
+            "less",
+            "lots",
+            "lot",
+            "over",
+            "under",
+            "just",
+            "also",
+            "has",
+            "have",
+            "who",
+            "what",
+            "when",
+            "where",
+            "which",
+            "while",
+            "we",
+            "you",
+            "they",
+            "i",
+            "sounds",
+            "sound",
+            "sounding");
 
     private static final Map<Mood, List<String>> TITLE_NOUNS = Map.of(
             Mood.DARK, List.of("Shadows", "Nightfall", "Echoes", "Ashes", "Undertow", "Static"),
@@ -150,8 +381,7 @@ final class CompositionPlanner {
     private static final int[][] MINOR_PROGRESSIONS = {{0, 5, 2, 6}, {0, 3, 4, 0}, {0, 5, 3, 4}, {0, 6, 5, 6}};
     private static final int[][] MAJOR_PROGRESSIONS = {{0, 4, 5, 3}, {0, 3, 4, 3}, {0, 5, 3, 4}, {0, 3, 0, 4}};
 
-    private CompositionPlanner() {
-    }
+    private CompositionPlanner() {}
 
     static Composition plan(String jobId, String prompt) {
         long seed = contentSeed(jobId, prompt);
@@ -188,7 +418,9 @@ final class CompositionPlanner {
 
         DrumStyle drumStyle = DrumStyle.NONE;
         if (instruments.contains(Instrument.DRUMS)) {
-            if (wordSet.contains("trap") || wordSet.contains("drill") || wordSet.contains("808")
+            if (wordSet.contains("trap")
+                    || wordSet.contains("drill")
+                    || wordSet.contains("808")
                     || wordSet.contains("808s")) {
                 drumStyle = DrumStyle.TRAP;
             } else if (containsAny(wordSet, "house", "techno", "edm", "dance", "disco", "party", "club", "trance")) {
@@ -253,8 +485,19 @@ final class CompositionPlanner {
 
         List<String> tags = tags(words, mood, instruments, drumStyle);
         String title = title(words, mood, rng);
-        return new Composition(title, List.copyOf(tags), bpm, seconds, minor, keyRoot, progression,
-                Set.copyOf(instruments), lead, drumStyle, mood, seed);
+        return new Composition(
+                title,
+                List.copyOf(tags),
+                bpm,
+                seconds,
+                minor,
+                keyRoot,
+                progression,
+                Set.copyOf(instruments),
+                lead,
+                drumStyle,
+                mood,
+                seed);
     }
 
     static long contentSeed(String jobId, String prompt) {
@@ -323,28 +566,30 @@ final class CompositionPlanner {
                 tags.add(tag);
             }
         }
-        tags.add(switch (mood) {
-            case DARK -> "dark";
-            case MELANCHOLIC -> "melancholic";
-            case CALM -> "calm";
-            case BRIGHT -> "uplifting";
-            case ENERGETIC -> "energetic";
-            case NEUTRAL -> "instrumental";
-        });
+        tags.add(
+                switch (mood) {
+                    case DARK -> "dark";
+                    case MELANCHOLIC -> "melancholic";
+                    case CALM -> "calm";
+                    case BRIGHT -> "uplifting";
+                    case ENERGETIC -> "energetic";
+                    case NEUTRAL -> "instrumental";
+                });
         for (Instrument i : instruments) {
             if (tags.size() >= 5) {
                 break;
             }
-            tags.add(switch (i) {
-                case PIANO -> "piano";
-                case PAD -> "ambient pads";
-                case SYNTH -> "synth";
-                case CHIP -> "chiptune";
-                case GUITAR -> "guitar";
-                case BASS_808 -> "808s";
-                case DRUMS -> drums == DrumStyle.FOUR_ON_THE_FLOOR ? "four on the floor" : "drums";
-                case FLUTE -> "flute";
-            });
+            tags.add(
+                    switch (i) {
+                        case PIANO -> "piano";
+                        case PAD -> "ambient pads";
+                        case SYNTH -> "synth";
+                        case CHIP -> "chiptune";
+                        case GUITAR -> "guitar";
+                        case BASS_808 -> "808s";
+                        case DRUMS -> drums == DrumStyle.FOUR_ON_THE_FLOOR ? "four on the floor" : "drums";
+                        case FLUTE -> "flute";
+                    });
         }
         return new ArrayList<>(tags);
     }
@@ -352,7 +597,9 @@ final class CompositionPlanner {
     private static String title(List<String> words, Mood mood, Random rng) {
         List<String> content = new ArrayList<>();
         for (String w : words) {
-            if (w.length() >= 3 && !STOPWORDS.contains(w) && !w.chars().allMatch(Character::isDigit)
+            if (w.length() >= 3
+                    && !STOPWORDS.contains(w)
+                    && !w.chars().allMatch(Character::isDigit)
                     && !content.contains(w)) {
                 content.add(w);
             }

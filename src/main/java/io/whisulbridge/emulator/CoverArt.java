@@ -2,8 +2,6 @@ package io.whisulbridge.emulator;
 
 import io.whisulbridge.emulator.Composition.Instrument;
 import io.whisulbridge.emulator.Composition.Mood;
-
-import javax.imageio.ImageIO;
 import java.awt.AlphaComposite;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -19,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import javax.imageio.ImageIO;
 
 final class CoverArt {
 
@@ -31,8 +30,7 @@ final class CoverArt {
         }
     }
 
-    private CoverArt() {
-    }
+    private CoverArt() {}
 
     static byte[] renderPng(Composition c) {
         BufferedImage img = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
@@ -117,7 +115,8 @@ final class CoverArt {
             for (int i = -8; i <= 8; i++) {
                 g.drawLine(SIZE / 2 + i * 20, horizon, SIZE / 2 + i * 90, SIZE);
             }
-        } else if (c.instruments().contains(Instrument.BASS_808) || c.instruments().contains(Instrument.DRUMS)) {
+        } else if (c.instruments().contains(Instrument.BASS_808)
+                || c.instruments().contains(Instrument.DRUMS)) {
             g.setStroke(new BasicStroke(6f));
             double cx = SIZE * (0.3 + rng.nextDouble() * 0.4);
             double cy = SIZE * 0.35;
@@ -142,7 +141,7 @@ final class CoverArt {
             g.setStroke(new BasicStroke(2f));
             List<int[]> pts = new ArrayList<>();
             for (int x = 0; x <= SIZE; x += 16) {
-                pts.add(new int[]{x, (int) (SIZE * 0.35 + Math.sin(x / 40.0 + rng.nextDouble()) * 50)});
+                pts.add(new int[] {x, (int) (SIZE * 0.35 + Math.sin(x / 40.0 + rng.nextDouble()) * 50)});
             }
             for (int i = 1; i < pts.size(); i++) {
                 g.drawLine(pts.get(i - 1)[0], pts.get(i - 1)[1], pts.get(i)[0], pts.get(i)[1]);
@@ -197,13 +196,15 @@ final class CoverArt {
 
     private static Color[] palette(Mood mood, Random rng) {
         float[][] hsb = switch (mood) {
-            case DARK -> new float[][]{{0.75f, 0.7f, 0.18f}, {0.83f, 0.75f, 0.42f}, {0.95f, 0.8f, 0.9f}};
-            case MELANCHOLIC -> new float[][]{{0.62f, 0.45f, 0.30f}, {0.60f, 0.30f, 0.60f}, {0.55f, 0.35f, 0.95f}};
-            case CALM -> new float[][]{{0.55f, 0.70f, 0.35f}, {0.50f, 0.45f, 0.78f}, {0.45f, 0.30f, 1.0f}};
-            case BRIGHT -> new float[][]{{0.08f, 0.75f, 1.0f}, {0.14f, 0.60f, 1.0f}, {0.97f, 0.55f, 0.95f}};
-            case ENERGETIC -> new float[][]{{0.98f, 0.85f, 0.85f}, {0.70f, 0.80f, 0.30f}, {0.15f, 0.90f, 1.0f}};
-            case NEUTRAL -> new float[][]{{rng.nextFloat(), 0.5f, 0.45f}, {rng.nextFloat(), 0.5f, 0.75f},
-                    {rng.nextFloat(), 0.6f, 0.95f}};
+            case DARK -> new float[][] {{0.75f, 0.7f, 0.18f}, {0.83f, 0.75f, 0.42f}, {0.95f, 0.8f, 0.9f}};
+            case MELANCHOLIC -> new float[][] {{0.62f, 0.45f, 0.30f}, {0.60f, 0.30f, 0.60f}, {0.55f, 0.35f, 0.95f}};
+            case CALM -> new float[][] {{0.55f, 0.70f, 0.35f}, {0.50f, 0.45f, 0.78f}, {0.45f, 0.30f, 1.0f}};
+            case BRIGHT -> new float[][] {{0.08f, 0.75f, 1.0f}, {0.14f, 0.60f, 1.0f}, {0.97f, 0.55f, 0.95f}};
+            case ENERGETIC -> new float[][] {{0.98f, 0.85f, 0.85f}, {0.70f, 0.80f, 0.30f}, {0.15f, 0.90f, 1.0f}};
+            case NEUTRAL ->
+                new float[][] {
+                    {rng.nextFloat(), 0.5f, 0.45f}, {rng.nextFloat(), 0.5f, 0.75f}, {rng.nextFloat(), 0.6f, 0.95f}
+                };
         };
         float shift = (rng.nextFloat() - 0.5f) * 0.08f;
         Color[] out = new Color[3];

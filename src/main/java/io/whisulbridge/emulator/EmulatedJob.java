@@ -3,7 +3,11 @@ package io.whisulbridge.emulator;
 /** Mutable job entry; touched only on the emulator's event loop. */
 final class EmulatedJob {
 
-    enum Status { RUNNING, COMPLETED, FAILED }
+    enum Status {
+        RUNNING,
+        COMPLETED,
+        FAILED
+    }
 
     final String id;
     final String prompt;
@@ -16,8 +20,14 @@ final class EmulatedJob {
     long finishedAtMillis;
     long timerId = -1;
 
-    EmulatedJob(String id, String prompt, Composition composition, long startedAtMillis, boolean willFail,
-            boolean willExpire, boolean durationAsString) {
+    EmulatedJob(
+            String id,
+            String prompt,
+            Composition composition,
+            long startedAtMillis,
+            boolean willFail,
+            boolean willExpire,
+            boolean durationAsString) {
         this.id = id;
         this.prompt = prompt;
         this.composition = composition;

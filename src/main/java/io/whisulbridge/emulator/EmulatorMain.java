@@ -8,16 +8,15 @@ package io.whisulbridge.emulator;
  */
 public final class EmulatorMain {
 
-    private EmulatorMain() {
-    }
+    private EmulatorMain() {}
 
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
         // The quarkus-app classpath carries an SLF4J binding whose backend (JBoss LogManager) sits in lib/boot,
         // outside this classpath; pin Vert.x and Netty to java.util.logging before they look for it.
         if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
-            System.setProperty("vertx.logger-delegate-factory-class-name",
-                    "io.vertx.core.logging.JULLogDelegateFactory");
+            System.setProperty(
+                    "vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.JULLogDelegateFactory");
         }
         io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
                 io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
@@ -29,8 +28,9 @@ public final class EmulatorMain {
             EmulatorSettings.fromProperties(System.getProperties(), builder);
             for (String arg : args) {
                 if (arg.equals("-h") || arg.equals("--help")) {
-                    System.out.println("Usage: EmulatorMain [--name=value ...]; names as in docs/emulator.md, e.g. "
-                            + "--port=8090 --api-keys=local-dev-key --job-duration=realistic --failure-probability=0.1");
+                    System.out.println(
+                            "Usage: EmulatorMain [--name=value ...]; names as in docs/emulator.md, e.g. "
+                                    + "--port=8090 --api-keys=local-dev-key --job-duration=realistic --failure-probability=0.1");
                     return;
                 }
                 if (!arg.startsWith("--") || !arg.contains("=")) {
@@ -51,8 +51,8 @@ public final class EmulatorMain {
         try {
             emulator = WhisulEmulator.startBlocking(settings);
         } catch (RuntimeException e) {
-            System.err.println("Whisul emulator failed to start on " + settings.host() + ":" + settings.port()
-                    + ": " + e.getMessage());
+            System.err.println("Whisul emulator failed to start on " + settings.host() + ":" + settings.port() + ": "
+                    + e.getMessage());
             System.exit(1);
             return;
         }
@@ -60,18 +60,21 @@ public final class EmulatorMain {
         System.out.println("Whisul emulator listening on " + emulator.rootUrl());
         System.out.println("  WHISUL_BASE_URL=" + emulator.baseUrl());
         System.out.println("  WHISUL_API_KEY=" + emulator.apiKey());
-        System.out.println("  assets under " + emulator.publicBaseUrl() + "/assets/, stats at "
-                + emulator.rootUrl() + "/_emulator/stats");
+        System.out.println("  assets under " + emulator.publicBaseUrl() + "/assets/, stats at " + emulator.rootUrl()
+                + "/_emulator/stats");
         System.out.println("  job duration " + EmulatorSettings.formatDuration(settings.jobDurationMin()) + ".."
                 + EmulatorSettings.formatDuration(settings.jobDurationMax()) + ", duration form "
                 + settings.durationForm().name().toLowerCase(java.util.Locale.ROOT) + "; Ctrl-C to stop");
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                emulator.close();
-            } catch (RuntimeException e) {
-                System.err.println("Whisul emulator did not stop cleanly: " + e.getMessage());
-            }
-        }, "whisul-emulator-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                emulator.close();
+                            } catch (RuntimeException e) {
+                                System.err.println("Whisul emulator did not stop cleanly: " + e.getMessage());
+                            }
+                        },
+                        "whisul-emulator-shutdown"));
     }
 }

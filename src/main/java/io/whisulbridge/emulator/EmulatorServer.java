@@ -1,5 +1,12 @@
 package io.whisulbridge.emulator;
 
+import static io.whisulbridge.emulator.EmulatorStats.ADMIN;
+import static io.whisulbridge.emulator.EmulatorStats.AUDIO;
+import static io.whisulbridge.emulator.EmulatorStats.COVER;
+import static io.whisulbridge.emulator.EmulatorStats.GENERATE;
+import static io.whisulbridge.emulator.EmulatorStats.JOB;
+import static io.whisulbridge.emulator.EmulatorStats.OTHER;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +24,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,13 +40,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import static io.whisulbridge.emulator.EmulatorStats.ADMIN;
-import static io.whisulbridge.emulator.EmulatorStats.AUDIO;
-import static io.whisulbridge.emulator.EmulatorStats.COVER;
-import static io.whisulbridge.emulator.EmulatorStats.GENERATE;
-import static io.whisulbridge.emulator.EmulatorStats.JOB;
-import static io.whisulbridge.emulator.EmulatorStats.OTHER;
-
 /**
  * The HTTP side and the job lifecycle. Deployed as a verticle so that every handler, timer and render callback
  * runs on one event-loop context: the job table, finished-queue, token buckets and asset cache need no locks.
@@ -50,8 +49,8 @@ final class EmulatorServer extends AbstractVerticle {
 
     private static final System.Logger LOG = System.getLogger(WhisulEmulator.class.getName());
     static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss")
-            .withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     static final int MAX_BODY_BYTES = 64 * 1024;
     private static final long SWEEP_INTERVAL_MS = 100;
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -77,8 +76,8 @@ final class EmulatorServer extends AbstractVerticle {
     @Override
     public void start(Promise<Void> startPromise) {
         EmulatorSettings s = settings;
-        renderers = vertx.createSharedWorkerExecutor("whisul-emulator-render-" + INSTANCES.incrementAndGet(),
-                s.renderThreads());
+        renderers = vertx.createSharedWorkerExecutor(
+                "whisul-emulator-render-" + INSTANCES.incrementAndGet(), s.renderThreads());
         assets = new AssetCache(renderers, s.renderCacheBytes());
         server = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(s.host())
@@ -140,7 +139,8 @@ final class EmulatorServer extends AbstractVerticle {
     /** Any thread. Host, port and render threads are bound at start, so changing them is refused. */
     synchronized EmulatorSettings update(EmulatorSettings next) {
         EmulatorSettings prev = settings;
-        if (!prev.host().equals(next.host()) || prev.port() != next.port()
+        if (!prev.host().equals(next.host())
+                || prev.port() != next.port()
                 || prev.renderThreads() != next.renderThreads()) {
             throw new IllegalArgumentException("host, port and renderThreads cannot change while running");
         }
@@ -210,9 +210,15 @@ final class EmulatorServer extends AbstractVerticle {
             } else if (path.startsWith("/_emulator/")) {
                 admin(req, path.substring("/_emulator".length()));
             } else if (path.equals("/") && req.method() == HttpMethod.GET) {
-                send(req, OTHER, Reply.text(200, "Whisul emulator. API base: " + localRoot() + "/api\n"
-                        + "POST /api/generate, GET /api/jobs/{id}, GET /assets/{id}.wav|.png,\n"
-                        + "GET /_emulator/stats, POST /_emulator/reset, GET|PUT /_emulator/settings\n"), 0);
+                send(
+                        req,
+                        OTHER,
+                        Reply.text(
+                                200,
+                                "Whisul emulator. API base: " + localRoot() + "/api\n"
+                                        + "POST /api/generate, GET /api/jobs/{id}, GET /assets/{id}.wav|.png,\n"
+                                        + "GET /_emulator/stats, POST /_emulator/reset, GET|PUT /_emulator/settings\n"),
+                        0);
             } else {
                 send(req, OTHER, Reply.error(404, "Not found", "No route for " + req.method() + " " + path), 0);
             }
@@ -255,9 +261,17 @@ final class EmulatorServer extends AbstractVerticle {
         }
         String key = bearer(req);
         if (key == null || !s.apiKeys().contains(key)) {
-            send(req, endpoint, Reply.error(401, "Unauthorized",
-                    key == null ? "Missing or malformed Authorization header; expected 'Bearer <API key>'."
-                            : "Invalid API key.").header("WWW-Authenticate", "Bearer"), delayMs);
+            send(
+                    req,
+                    endpoint,
+                    Reply.error(
+                                    401,
+                                    "Unauthorized",
+                                    key == null
+                                            ? "Missing or malformed Authorization header; expected 'Bearer <API key>'."
+                                            : "Invalid API key.")
+                            .header("WWW-Authenticate", "Bearer"),
+                    delayMs);
             return;
         }
         if (jobId != null) {
@@ -279,8 +293,11 @@ final class EmulatorServer extends AbstractVerticle {
         }
         if (chance(rnd, s.serverErrorProbability())) {
             stats.injectedServerError();
-            send(req, endpoint, Reply.error(500, "Internal server error",
-                    "An unexpected error occurred. Please try again later."), delayMs);
+            send(
+                    req,
+                    endpoint,
+                    Reply.error(500, "Internal server error", "An unexpected error occurred. Please try again later."),
+                    delayMs);
             return;
         }
         Reply reply = endpoint.equals(GENERATE) ? generate(s, rnd, body) : poll(jobId);
@@ -334,8 +351,8 @@ final class EmulatorServer extends AbstractVerticle {
             case STRING -> true;
             case MIXED -> rnd.nextBoolean();
         };
-        EmulatedJob job = new EmulatedJob(id, prompt, CompositionPlanner.plan(id, prompt), System.currentTimeMillis(), fail, expire,
-                asString);
+        EmulatedJob job = new EmulatedJob(
+                id, prompt, CompositionPlanner.plan(id, prompt), System.currentTimeMillis(), fail, expire, asString);
         jobs.put(id, job);
         retainedJobs.set(jobs.size());
         stats.jobCreated(prompt, s.statsMaxEntries());
@@ -367,8 +384,10 @@ final class EmulatorServer extends AbstractVerticle {
     /** The job if it exists and has not outlived the TTL; lookups enforce the TTL exactly, the sweep only frees memory. */
     private EmulatedJob lookup(String id) {
         EmulatedJob job = jobs.get(id);
-        if (job != null && job.status != EmulatedJob.Status.RUNNING
-                && System.currentTimeMillis() - job.finishedAtMillis >= settings.completedJobTtl().toMillis()) {
+        if (job != null
+                && job.status != EmulatedJob.Status.RUNNING
+                && System.currentTimeMillis() - job.finishedAtMillis
+                        >= settings.completedJobTtl().toMillis()) {
             jobs.remove(id);
             retainedJobs.set(jobs.size());
             return null;
@@ -452,8 +471,12 @@ final class EmulatorServer extends AbstractVerticle {
         }
         if (req.getHeader(HttpHeaders.AUTHORIZATION) != null) {
             // as a CDN in front of S3 does ("only one auth mechanism allowed"): and the API key has no business here
-            send(req, endpoint, Reply.error(400, "Bad request",
-                    "Assets are public: a request must not carry an Authorization header."), 0);
+            send(
+                    req,
+                    endpoint,
+                    Reply.error(
+                            400, "Bad request", "Assets are public: a request must not carry an Authorization header."),
+                    0);
             return;
         }
         String id = name.substring(0, name.length() - 4);
@@ -463,7 +486,9 @@ final class EmulatorServer extends AbstractVerticle {
             return;
         }
         EmulatorSettings s = settings;
-        if (!s.assetTtl().isZero() && System.currentTimeMillis() - job.finishedAtMillis >= s.assetTtl().toMillis()) {
+        if (!s.assetTtl().isZero()
+                && System.currentTimeMillis() - job.finishedAtMillis
+                        >= s.assetTtl().toMillis()) {
             send(req, endpoint, Reply.error(404, "Not found", "This asset has expired."), 0);
             return;
         }

@@ -1,7 +1,6 @@
 package io.whisulbridge.emulator;
 
 import io.quarkus.runtime.configuration.DurationConverter;
-
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -104,7 +103,8 @@ public record EmulatorSettings(
         requireNonNegative("jobDurationMin", jobDurationMin);
         requireNonNegative("jobDurationMax", jobDurationMax);
         if (jobDurationMax.compareTo(jobDurationMin) < 0) {
-            throw new IllegalArgumentException("jobDurationMax (" + jobDurationMax + ") < jobDurationMin (" + jobDurationMin + ")");
+            throw new IllegalArgumentException(
+                    "jobDurationMax (" + jobDurationMax + ") < jobDurationMin (" + jobDurationMin + ")");
         }
         requireProbability("failureProbability", failureProbability);
         requireProbability("rateLimitedProbability", rateLimitedProbability);
@@ -113,12 +113,14 @@ public record EmulatorSettings(
         requireProbability("slowResponseProbability", slowResponseProbability);
         Objects.requireNonNull(completedJobTtl, "completedJobTtl");
         if (completedJobTtl.isNegative() || completedJobTtl.isZero()) {
-            throw new IllegalArgumentException("completedJobTtl must be positive; use a large value to keep jobs longer");
+            throw new IllegalArgumentException(
+                    "completedJobTtl must be positive; use a large value to keep jobs longer");
         }
         requireNonNegative("slowResponseMin", slowResponseMin);
         requireNonNegative("slowResponseMax", slowResponseMax);
         if (slowResponseMax.compareTo(slowResponseMin) < 0) {
-            throw new IllegalArgumentException("slowResponseMax (" + slowResponseMax + ") < slowResponseMin (" + slowResponseMin + ")");
+            throw new IllegalArgumentException(
+                    "slowResponseMax (" + slowResponseMax + ") < slowResponseMin (" + slowResponseMin + ")");
         }
         Objects.requireNonNull(durationForm, "durationForm");
         if (!(rateLimitPerSecond >= 0) || Double.isInfinite(rateLimitPerSecond)) {
@@ -331,8 +333,7 @@ public record EmulatorSettings(
         private double assetHangProbability;
         private long syntheticSongBytes;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         private Builder(EmulatorSettings s) {
             host = s.host;
@@ -553,8 +554,10 @@ public record EmulatorSettings(
                         int dots = v.indexOf("..");
                         if (dots >= 0) {
                             jobDuration(parseDuration(v.substring(0, dots)), parseDuration(v.substring(dots + 2)));
-                        } else if (!v.isEmpty() && (Character.isDigit(v.charAt(0)) || v.charAt(0) == '.'
-                                || v.toUpperCase(Locale.ROOT).startsWith("PT"))) {
+                        } else if (!v.isEmpty()
+                                && (Character.isDigit(v.charAt(0))
+                                        || v.charAt(0) == '.'
+                                        || v.toUpperCase(Locale.ROOT).startsWith("PT"))) {
                             jobDuration(parseDuration(v));
                         } else {
                             jobDurationPreset(preset(v));
@@ -590,24 +593,48 @@ public record EmulatorSettings(
                 if (e.getMessage() != null && e.getMessage().startsWith("unknown emulator setting")) {
                     throw e;
                 }
-                throw new IllegalArgumentException("bad value for " + name + ": '" + value + "' (" + e.getMessage() + ")", e);
+                throw new IllegalArgumentException(
+                        "bad value for " + name + ": '" + value + "' (" + e.getMessage() + ")", e);
             }
             return this;
         }
 
         public EmulatorSettings build() {
-            return new EmulatorSettings(host, port, publicBaseUrl, apiKeys, jobDurationMin, jobDurationMax,
-                    failureProbability, rateLimitedProbability, retryAfterSeconds, serverErrorProbability,
-                    expiryProbability, completedJobTtl, slowResponseProbability, slowResponseMin, slowResponseMax,
-                    durationForm, rateLimitPerSecond, rateLimitBurst, seed, statsMaxEntries, renderCacheBytes,
-                    renderThreads, assetTtl, assetFailureProbability, assetHangProbability, syntheticSongBytes);
+            return new EmulatorSettings(
+                    host,
+                    port,
+                    publicBaseUrl,
+                    apiKeys,
+                    jobDurationMin,
+                    jobDurationMax,
+                    failureProbability,
+                    rateLimitedProbability,
+                    retryAfterSeconds,
+                    serverErrorProbability,
+                    expiryProbability,
+                    completedJobTtl,
+                    slowResponseProbability,
+                    slowResponseMin,
+                    slowResponseMax,
+                    durationForm,
+                    rateLimitPerSecond,
+                    rateLimitBurst,
+                    seed,
+                    statsMaxEntries,
+                    renderCacheBytes,
+                    renderThreads,
+                    assetTtl,
+                    assetFailureProbability,
+                    assetHangProbability,
+                    syntheticSongBytes);
         }
 
         private static JobDurationPreset preset(String v) {
             try {
                 return JobDurationPreset.valueOf(v.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("expected demo, realistic, a duration, or MIN..MAX such as 200ms..2s");
+                throw new IllegalArgumentException(
+                        "expected demo, realistic, a duration, or MIN..MAX such as 200ms..2s");
             }
         }
 

@@ -68,6 +68,8 @@ public record EmulatorStats(
     }
 
     public long requests(String endpoint) {
-        return requestsByEndpoint.getOrDefault(endpoint, Map.of()).values().stream().mapToLong(Long::longValue).sum();
+        return requestsByEndpoint.getOrDefault(endpoint, Map.of()).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 }

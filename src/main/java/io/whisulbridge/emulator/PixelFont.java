@@ -67,8 +67,7 @@ final class PixelFont {
         glyph('#', ".#.#.", ".#.#.", "#####", ".#.#.", "#####", ".#.#.", ".#.#.");
     }
 
-    private PixelFont() {
-    }
+    private PixelFont() {}
 
     private static void glyph(char c, String... rows) {
         GLYPHS.put(c, rows);
@@ -76,7 +75,9 @@ final class PixelFont {
 
     /** Upper-cased, accents stripped, anything without a glyph shown as '?'. */
     static String printable(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFD).replaceAll("\\p{M}+", "").toUpperCase(Locale.ROOT);
+        String s = Normalizer.normalize(text, Normalizer.Form.NFD)
+                .replaceAll("\\p{M}+", "")
+                .toUpperCase(Locale.ROOT);
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);

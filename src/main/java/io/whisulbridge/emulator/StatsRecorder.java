@@ -139,10 +139,27 @@ final class StatsRecorder {
         submissionsByPrompt.forEach((p, n) -> prompts.put(p, n.sum()));
         Map<String, Long> polls = new HashMap<>();
         pollsByJob.map.forEach((j, n) -> polls.put(j, n.sum()));
-        return new EmulatorStats(since.get(), totalRequests.sum(), req, jobsCreated.sum(), jobsCompleted.sum(),
-                jobsFailed.sum(), jobsExpired.sum(), running.get(), peakRunning.get(), retainedJobs, prompts,
-                untrackedSubmissions.sum(), polls, Map.copyOf(finishedAtByJob.map), totalPolls.sum(), rateLimitRejections.sum(),
-                injectedRateLimits.sum(), injectedServerErrors.sum(), slowResponses.sum(), assetsRendered.sum());
+        return new EmulatorStats(
+                since.get(),
+                totalRequests.sum(),
+                req,
+                jobsCreated.sum(),
+                jobsCompleted.sum(),
+                jobsFailed.sum(),
+                jobsExpired.sum(),
+                running.get(),
+                peakRunning.get(),
+                retainedJobs,
+                prompts,
+                untrackedSubmissions.sum(),
+                polls,
+                Map.copyOf(finishedAtByJob.map),
+                totalPolls.sum(),
+                rateLimitRejections.sum(),
+                injectedRateLimits.sum(),
+                injectedServerErrors.sum(),
+                slowResponses.sum(),
+                assetsRendered.sum());
     }
 
     /** Per-job entries, at most {@code max} of them: past the cap the oldest job's entry is dropped first. */

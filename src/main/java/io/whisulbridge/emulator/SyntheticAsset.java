@@ -13,8 +13,7 @@ public final class SyntheticAsset {
 
     public static final String CONTENT_TYPE = "application/octet-stream";
 
-    private SyntheticAsset() {
-    }
+    private SyntheticAsset() {}
 
     /** Fills {@code chunk} with the bytes at {@code offset}, {@code offset + 1}, ... of the job's file. */
     public static void fill(String jobId, long offset, byte[] chunk, int length) {

@@ -3,7 +3,6 @@ package io.whisulbridge.emulator;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -125,7 +124,8 @@ public final class WhisulEmulator implements AutoCloseable {
             throw new IllegalStateException("blocking emulator call on an event-loop thread; use the Future API");
         }
         try {
-            return future.toCompletionStage().toCompletableFuture()
+            return future.toCompletionStage()
+                    .toCompletableFuture()
                     .get(BLOCKING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

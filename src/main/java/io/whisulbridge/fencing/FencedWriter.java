@@ -7,24 +7,6 @@ import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +20,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Every write that a zombie must not make (ledger entries, outcomes) and the gate before every submit to Whisul go
@@ -60,8 +59,8 @@ public class FencedWriter {
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(1);
 
     /** A write, or (record null) a gate that completes when a transaction with the current generation commits. */
-    private record Pending(int partition, ProducerRecord<String, String> record, CompletableFuture<RecordMetadata> done) {
-    }
+    private record Pending(
+            int partition, ProducerRecord<String, String> record, CompletableFuture<RecordMetadata> done) {}
 
     private final Map<String, Object> producerConfig;
     private final String fenceTopic;
@@ -71,15 +70,20 @@ public class FencedWriter {
     private volatile ConsumerGroupMetadata group;
     /** When the offsets of the last committed transaction went to the coordinator (System.nanoTime), 0 before one. */
     private volatile long generationProvenAt;
+
     private final Duration lease;
     private volatile IntPredicate owned = partition -> false;
     private volatile boolean running = true;
     private volatile CompletableFuture<Void> batchDone = CompletableFuture.completedFuture(null);
     private KafkaProducer<String, String> producer;
 
-    public FencedWriter(@Identifier("default-kafka-broker") Map<String, Object> kafka, BridgeConfig config,
-                        @ConfigProperty(name = "mp.messaging.incoming.prompts-in.session.timeout.ms", defaultValue = "45000") long sessionTimeoutMs,
-                        @ConfigProperty(name = "mp.messaging.incoming.prompts-in.heartbeat.interval.ms", defaultValue = "3000") long heartbeatMs) {
+    public FencedWriter(
+            @Identifier("default-kafka-broker") Map<String, Object> kafka,
+            BridgeConfig config,
+            @ConfigProperty(name = "mp.messaging.incoming.prompts-in.session.timeout.ms", defaultValue = "45000")
+                    long sessionTimeoutMs,
+            @ConfigProperty(name = "mp.messaging.incoming.prompts-in.heartbeat.interval.ms", defaultValue = "3000")
+                    long heartbeatMs) {
         // the last heartbeat may have been one interval before the commit; a second's margin for clocks and callbacks
         Duration lease = Duration.ofMillis(sessionTimeoutMs - heartbeatMs).minus(LEASE_MARGIN);
         this.lease = lease.isNegative() ? Duration.ZERO : lease;
@@ -104,8 +108,8 @@ public class FencedWriter {
     }
 
     /** Sends {@code value} under {@code key} to {@code topic} (to {@code topicPartition} if not null) in a fenced transaction. */
-    public Uni<RecordMetadata> write(int partition, String topic, Integer topicPartition, String key, String value,
-                                     Iterable<Header> headers) {
+    public Uni<RecordMetadata> write(
+            int partition, String topic, Integer topicPartition, String key, String value, Iterable<Header> headers) {
         return enqueue(partition, new ProducerRecord<>(topic, topicPartition, key, value, headers));
     }
 
@@ -129,10 +133,11 @@ public class FencedWriter {
         return Uni.createFrom().deferred(() -> {
             CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
             if (!queue.offer(new Pending(partition, record, done))) {
-                return Uni.createFrom().failure(new FencedWriteException("the write queue is full ("
-                        + queue.size() + "); retrying"));
+                return Uni.createFrom()
+                        .failure(new FencedWriteException("the write queue is full (" + queue.size() + "); retrying"));
             }
-            return Uni.createFrom().completionStage(done)
+            return Uni.createFrom()
+                    .completionStage(done)
                     // never run a caller's next step on the writer thread
                     .emitOn(Infrastructure.getDefaultExecutor());
         });
@@ -186,8 +191,9 @@ public class FencedWriter {
         List<Pending> admitted = new ArrayList<>();
         for (Pending pending : batch) {
             if (generation == null || !owned.test(pending.partition())) {
-                pending.done().completeExceptionally(new FencedWriteException("partition " + pending.partition()
-                        + " is not owned by this process (any more)"));
+                pending.done()
+                        .completeExceptionally(new FencedWriteException(
+                                "partition " + pending.partition() + " is not owned by this process (any more)"));
             } else {
                 admitted.add(pending);
             }
@@ -207,12 +213,16 @@ public class FencedWriter {
             transactional.commitTransaction();
             generationProvenAt = offsetsSentAt;
             for (int i = 0; i < admitted.size(); i++) {
-                RecordMetadata metadata = sent.get(i) == null ? null : sent.get(i).get();
+                RecordMetadata metadata =
+                        sent.get(i) == null ? null : sent.get(i).get();
                 noteFenceOffset(admitted.get(i).record(), metadata);
                 admitted.get(i).done().complete(metadata);
             }
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-                 | UnsupportedVersionException | InvalidProducerEpochException fatal) {
+        } catch (ProducerFencedException
+                | OutOfOrderSequenceException
+                | AuthorizationException
+                | UnsupportedVersionException
+                | InvalidProducerEpochException fatal) {
             LOG.errorf("the transactional producer cannot go on (%s); starting a new one", fatal.toString());
             closeProducer();
             fail(admitted, fatal);
@@ -220,8 +230,10 @@ public class FencedWriter {
             generationProvenAt = 0; // whatever proved the generation before, this refusal may mean it is gone
             abort();
             // the typical refusal: the group moved on (a rebalance, or this process was frozen past its session)
-            fail(admitted, new FencedWriteException("a transaction was refused (" + refused + "); its writes are "
-                    + "discarded and retried with the group's next generation"));
+            fail(
+                    admitted,
+                    new FencedWriteException("a transaction was refused (" + refused + "); its writes are "
+                            + "discarded and retried with the group's next generation"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
@@ -232,8 +244,8 @@ public class FencedWriter {
     /** Any offset serves the fence; the ends of the ledger partitions written keep lag tools quiet. */
     private Map<TopicPartition, OffsetAndMetadata> fenceOffsets() {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        fenceOffsets.forEach((partition, offset) -> offsets.put(new TopicPartition(fenceTopic, partition),
-                new OffsetAndMetadata(offset, "whisul-bridge fence")));
+        fenceOffsets.forEach((partition, offset) -> offsets.put(
+                new TopicPartition(fenceTopic, partition), new OffsetAndMetadata(offset, "whisul-bridge fence")));
         if (offsets.isEmpty()) {
             offsets.put(new TopicPartition(fenceTopic, 0), new OffsetAndMetadata(0, "whisul-bridge fence"));
         }

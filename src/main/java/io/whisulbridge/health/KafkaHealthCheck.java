@@ -4,6 +4,10 @@ import io.smallrye.common.annotation.Identifier;
 import io.whisulbridge.config.KafkaConnection;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -11,11 +15,6 @@ import org.apache.kafka.common.Node;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
  * DOWN while no Kafka broker answers. Quarkus' own check waits up to the admin client's 60 s API timeout, longer
@@ -38,21 +37,32 @@ public class KafkaHealthCheck implements HealthCheck {
     public HealthCheckResponse call() {
         try {
             Collection<Node> nodes = admin().describeCluster(new DescribeClusterOptions().timeoutMs(TIMEOUT_MS))
-                    .nodes().get(TIMEOUT_MS + 500L, TimeUnit.MILLISECONDS);
-            return HealthCheckResponse.named("kafka").up()
-                    .withData("brokers", nodes.stream().map(node -> node.host() + ":" + node.port()).collect(Collectors.joining(",")))
+                    .nodes()
+                    .get(TIMEOUT_MS + 500L, TimeUnit.MILLISECONDS);
+            return HealthCheckResponse.named("kafka")
+                    .up()
+                    .withData(
+                            "brokers",
+                            nodes.stream()
+                                    .map(node -> node.host() + ":" + node.port())
+                                    .collect(Collectors.joining(",")))
                     .build();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return down("interrupted");
         } catch (Exception unreachable) {
             return down("no Kafka broker answered within " + TIMEOUT_MS + " ms ("
-                    + (unreachable.getCause() != null ? unreachable.getCause() : unreachable).getClass().getSimpleName() + ")");
+                    + (unreachable.getCause() != null ? unreachable.getCause() : unreachable)
+                            .getClass()
+                            .getSimpleName() + ")");
         }
     }
 
     private static HealthCheckResponse down(String reason) {
-        return HealthCheckResponse.named("kafka").down().withData("reason", reason).build();
+        return HealthCheckResponse.named("kafka")
+                .down()
+                .withData("reason", reason)
+                .build();
     }
 
     private synchronized Admin admin() {

@@ -13,8 +13,7 @@ import java.util.Optional;
 public final class FinishedRequests {
 
     /** How a request ended: {@code COMPLETED} or a failure reason. */
-    public record Finished(String requestId, String jobId, String outcome, Instant finishedAt) {
-    }
+    public record Finished(String requestId, String jobId, String outcome, Instant finishedAt) {}
 
     private final Map<String, Finished> finished;
 

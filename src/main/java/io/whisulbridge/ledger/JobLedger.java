@@ -6,10 +6,23 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.KafkaConnection;
-import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.domain.PromptEvent;
+import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -25,20 +38,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The durable job ledger: a compacted topic keyed by request id, written to the same partition number as the prompt
@@ -63,12 +62,12 @@ public class JobLedger {
     private final String checkpointGroup;
     /** Per ledger partition, the offset past the last entry this process wrote or read. */
     private final Map<Integer, Long> knownEnd = new ConcurrentHashMap<>();
+
     private KafkaConsumer<String, String> checkpoints;
     private volatile int checkedPartitions;
 
-    public JobLedger(FencedWriter writer,
-                     @Identifier("default-kafka-broker") Map<String, Object> kafka,
-                     BridgeConfig config) {
+    public JobLedger(
+            FencedWriter writer, @Identifier("default-kafka-broker") Map<String, Object> kafka, BridgeConfig config) {
         this.writer = writer;
         this.kafka = kafka;
         this.topic = config.bridge().topics().ledger();
@@ -79,29 +78,85 @@ public class JobLedger {
     /** Before the first submit: from here on the ledger, not the prompt record, remembers the request. */
     public Uni<Void> recordIntent(Job job) {
         PromptEvent event = job.event();
-        return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.INTENT, null,
-                event.prompt(), event.metadata(), event.traceparent(), null, null, Instant.now().toString(),
-                null, null, null, null, event.callbackUrl()));
+        return write(
+                job,
+                new LedgerEntry(
+                        event.requestId(),
+                        LedgerEntry.State.INTENT,
+                        null,
+                        event.prompt(),
+                        event.metadata(),
+                        event.traceparent(),
+                        null,
+                        null,
+                        Instant.now().toString(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        event.callbackUrl()));
     }
 
     public Uni<Void> recordSubmitted(Job job) {
         PromptEvent event = job.event();
-        return write(job, new LedgerEntry(event.requestId(), LedgerEntry.State.SUBMITTED, job.jobId(),
-                event.prompt(), event.metadata(), event.traceparent(), job.acceptedAt().toString(), null,
-                Instant.now().toString(), null, null, null, null, event.callbackUrl()));
+        return write(
+                job,
+                new LedgerEntry(
+                        event.requestId(),
+                        LedgerEntry.State.SUBMITTED,
+                        job.jobId(),
+                        event.prompt(),
+                        event.metadata(),
+                        event.traceparent(),
+                        job.acceptedAt().toString(),
+                        null,
+                        Instant.now().toString(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        event.callbackUrl()));
     }
 
     /** Before publishing: a resumed job republishes exactly this value, so repeats of an outcome are identical. */
     public Uni<Void> recordDecided(Job job, Job.RecordedOutcome outcome) {
-        return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DECIDED, job.jobId(), null,
-                null, null, null, outcome.name(), Instant.now().toString(),
-                outcome.song() ? LedgerEntry.OutcomeTopic.SONGS : LedgerEntry.OutcomeTopic.FAILURES,
-                outcome.value(), outcome.traceparent(), outcome.decidedAt().toString(), null));
+        return write(
+                job,
+                new LedgerEntry(
+                        job.requestId(),
+                        LedgerEntry.State.DECIDED,
+                        job.jobId(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        outcome.name(),
+                        Instant.now().toString(),
+                        outcome.song() ? LedgerEntry.OutcomeTopic.SONGS : LedgerEntry.OutcomeTopic.FAILURES,
+                        outcome.value(),
+                        outcome.traceparent(),
+                        outcome.decidedAt().toString(),
+                        null));
     }
 
     public Uni<Void> recordDone(Job job) {
-        return write(job, new LedgerEntry(job.requestId(), LedgerEntry.State.DONE, job.jobId(), null, null,
-                null, null, job.outcomeName(), Instant.now().toString(), null, null, null, null, null));
+        return write(
+                job,
+                new LedgerEntry(
+                        job.requestId(),
+                        LedgerEntry.State.DONE,
+                        job.jobId(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        job.outcomeName(),
+                        Instant.now().toString(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null));
     }
 
     /**
@@ -109,8 +164,10 @@ public class JobLedger {
      * stops with the hand-over; a broker that cannot take it fails it too, and the step waits and tries again.
      */
     private Uni<Void> write(Job job, LedgerEntry entry) {
-        return Uni.createFrom().item(() -> serialise(entry))
-                .chain(value -> writer.write(job.partition(), topic, job.partition(), entry.requestId(), value, List.of()))
+        return Uni.createFrom()
+                .item(() -> serialise(entry))
+                .chain(value ->
+                        writer.write(job.partition(), topic, job.partition(), entry.requestId(), value, List.of()))
                 .invoke(written -> noteWritten(job, written))
                 .replaceWithVoid();
     }
@@ -172,7 +229,8 @@ public class JobLedger {
             return;
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        starts.forEach((partition, offset) -> offsets.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
+        starts.forEach((partition, offset) ->
+                offsets.put(new TopicPartition(topic, partition), new OffsetAndMetadata(offset)));
         if (checkpoints == null) {
             checkpoints = new KafkaConsumer<>(checkpointConfig());
         }
@@ -186,12 +244,10 @@ public class JobLedger {
     }
 
     /** What a partition's ledger holds: the requests not yet done, and how many entries were read. */
-    public record Replay(Collection<OpenEntry> open, long entriesRead, Duration took) {
-    }
+    public record Replay(Collection<OpenEntry> open, long entriesRead, Duration took) {}
 
     /** A request not yet done, with the offset of its first entry in what was read. */
-    public record OpenEntry(LedgerEntry entry, long firstOffset) {
-    }
+    public record OpenEntry(LedgerEntry entry, long firstOffset) {}
 
     /** The ledger partition could not be read to its end: the partition must not be taken. */
     public static final class LedgerUnreadableException extends RuntimeException {
@@ -215,17 +271,23 @@ public class JobLedger {
         long read = 0;
         try (KafkaConsumer<String, String> reader = new KafkaConsumer<>(readerConfig())) {
             reader.assign(List.of(ledgerPartition));
-            long begin = reader.beginningOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
-            long end = reader.endOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
-            OffsetAndMetadata checkpoint = reader.committed(Set.of(ledgerPartition), CLIENT_CALL_TIMEOUT).get(ledgerPartition);
+            long begin = reader.beginningOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT)
+                    .get(ledgerPartition);
+            long end = reader.endOffsets(List.of(ledgerPartition), CLIENT_CALL_TIMEOUT)
+                    .get(ledgerPartition);
+            OffsetAndMetadata checkpoint = reader.committed(Set.of(ledgerPartition), CLIENT_CALL_TIMEOUT)
+                    .get(ledgerPartition);
             // the open work starts at the checkpoint; the window before it restores the recently finished requests
-            long start = checkpoint == null ? begin : Math.max(begin, checkpoint.offset() - settings.rememberedRequests());
+            long start =
+                    checkpoint == null ? begin : Math.max(begin, checkpoint.offset() - settings.rememberedRequests());
             reader.seek(ledgerPartition, start);
             knownEnd.merge(partition, end, Math::max);
             while (reader.position(ledgerPartition, CLIENT_CALL_TIMEOUT) < end) {
                 if (Instant.now().isAfter(giveUp)) {
-                    throw new LedgerUnreadableException("ledger partition " + partition + " not read to its end within "
-                            + REPLAY_TIMEOUT + " (" + read + " entries read)", null);
+                    throw new LedgerUnreadableException(
+                            "ledger partition " + partition + " not read to its end within " + REPLAY_TIMEOUT + " ("
+                                    + read + " entries read)",
+                            null);
                 }
                 for (ConsumerRecord<String, String> record : reader.poll(Duration.ofMillis(500))) {
                     if (record.offset() < end) {
@@ -237,16 +299,21 @@ public class JobLedger {
         } catch (LedgerUnreadableException e) {
             throw e;
         } catch (RuntimeException brokerTrouble) {
-            throw new LedgerUnreadableException("ledger partition " + partition + " could not be read: "
-                    + brokerTrouble.getMessage(), brokerTrouble);
+            throw new LedgerUnreadableException(
+                    "ledger partition " + partition + " could not be read: " + brokerTrouble.getMessage(),
+                    brokerTrouble);
         }
         List<OpenEntry> openEntries = open.values().stream()
-                .map(entry -> new OpenEntry(entry, firstOffsets.get(entry.requestId()))).toList();
+                .map(entry -> new OpenEntry(entry, firstOffsets.get(entry.requestId())))
+                .toList();
         return new Replay(openEntries, read, Duration.between(started, Instant.now()));
     }
 
-    private static void apply(Map<String, LedgerEntry> open, Map<String, Long> firstOffsets,
-                              ConsumerRecord<String, String> record, Consumer<LedgerEntry> finished) {
+    private static void apply(
+            Map<String, LedgerEntry> open,
+            Map<String, Long> firstOffsets,
+            ConsumerRecord<String, String> record,
+            Consumer<LedgerEntry> finished) {
         if (record.value() == null) {
             open.remove(record.key());
             firstOffsets.remove(record.key());
@@ -263,7 +330,9 @@ public class JobLedger {
                 firstOffsets.putIfAbsent(record.key(), record.offset());
             }
         } catch (JsonProcessingException unreadable) {
-            LOG.warnf("skipping an unreadable ledger entry at %s-%d@%d", record.topic(), record.partition(), record.offset());
+            LOG.warnf(
+                    "skipping an unreadable ledger entry at %s-%d@%d",
+                    record.topic(), record.partition(), record.offset());
         }
     }
 
@@ -276,15 +345,25 @@ public class JobLedger {
             return; // checked for this many partitions already; a grown prompt topic is checked again
         }
         try (Admin admin = Admin.create(adminConfig())) {
-            boolean exists = admin.listTopics().names().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).contains(topic);
+            boolean exists = admin.listTopics()
+                    .names()
+                    .get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .contains(topic);
             TopicDescription ledger = exists
-                    ? admin.describeTopics(Set.of(topic)).allTopicNames().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(topic) : null;
+                    ? admin.describeTopics(Set.of(topic))
+                            .allTopicNames()
+                            .get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                            .get(topic)
+                    : null;
             if (ledger == null) {
                 create(admin, promptPartitions);
             } else if (ledger.partitions().size() < promptPartitions) {
-                LOG.warnf("ledger topic %s has %d partitions, the prompt topic %d; adding partitions", topic,
-                        ledger.partitions().size(), promptPartitions);
-                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(promptPartitions))).all().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                LOG.warnf(
+                        "ledger topic %s has %d partitions, the prompt topic %d; adding partitions",
+                        topic, ledger.partitions().size(), promptPartitions);
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(promptPartitions)))
+                        .all()
+                        .get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             }
             checkedPartitions = promptPartitions;
         } catch (InterruptedException e) {
@@ -294,10 +373,15 @@ public class JobLedger {
         }
     }
 
-    private void create(Admin admin, int partitions) throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
-        int brokers = admin.describeCluster().nodes().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS).size();
+    private void create(Admin admin, int partitions)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        int brokers = admin.describeCluster()
+                .nodes()
+                .get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .size();
         short replicas = (short) Math.min(3, Math.max(1, brokers));
-        NewTopic ledger = new NewTopic(topic, partitions, replicas).configs(topicConfig(replicas, settings.retention()));
+        NewTopic ledger =
+                new NewTopic(topic, partitions, replicas).configs(topicConfig(replicas, settings.retention()));
         try {
             admin.createTopics(List.of(ledger)).all().get(CLIENT_CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             LOG.infof("created the ledger topic %s with %d partitions", topic, partitions);
@@ -311,7 +395,8 @@ public class JobLedger {
     /** How the service creates the ledger topic when it is missing (the Strimzi KafkaTopic declares the same). */
     static Map<String, String> topicConfig(short replicas, Duration retention) {
         return Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                        TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG, String.valueOf(retention.toMillis()),
                 // compaction only cleans closed segments: without a roll, nothing is compacted for 7 days or 1 GiB
                 TopicConfig.SEGMENT_MS_CONFIG, String.valueOf(SEGMENT.toMillis()),
@@ -345,5 +430,4 @@ public class JobLedger {
         config.put("request.timeout.ms", (int) CLIENT_CALL_TIMEOUT.toMillis());
         return config;
     }
-
 }

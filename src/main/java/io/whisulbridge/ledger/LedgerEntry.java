@@ -29,10 +29,18 @@ public record LedgerEntry(
         @JsonProperty("decided_at") String decidedAt,
         @JsonProperty("callback_url") String callbackUrl) {
 
-    public enum State { INTENT, SUBMITTED, DECIDED, DONE }
+    public enum State {
+        INTENT,
+        SUBMITTED,
+        DECIDED,
+        DONE
+    }
 
     /** Where a decided outcome goes: {@code songs} or {@code song-failures}. */
-    public enum OutcomeTopic { SONGS, FAILURES }
+    public enum OutcomeTopic {
+        SONGS,
+        FAILURES
+    }
 
     public PromptEvent event() {
         return new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl);

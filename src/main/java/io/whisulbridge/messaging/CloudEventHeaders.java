@@ -19,8 +19,10 @@ public record CloudEventHeaders(boolean structured, String binaryId) {
         if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/cloudevents+json")) {
             return new CloudEventHeaders(true, null);
         }
-        boolean binary = header.apply("ce_specversion") != null && header.apply("ce_id") != null
-                && header.apply("ce_source") != null && header.apply("ce_type") != null;
+        boolean binary = header.apply("ce_specversion") != null
+                && header.apply("ce_id") != null
+                && header.apply("ce_source") != null
+                && header.apply("ce_type") != null;
         return binary ? new CloudEventHeaders(false, header.apply("ce_id")) : NONE;
     }
 }

@@ -2,7 +2,6 @@ package io.whisulbridge.messaging;
 
 import io.smallrye.mutiny.Uni;
 import io.whisulbridge.polling.Job;
-
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -76,7 +75,9 @@ final class JobRegistry {
                 gate.complete(false);
             }
         });
-        List<Job> handedOver = jobs.values().stream().filter(job -> leaving.contains(job.partition())).toList();
+        List<Job> handedOver = jobs.values().stream()
+                .filter(job -> leaving.contains(job.partition()))
+                .toList();
         handedOver.forEach(Job::markLeaving);
         return handedOver;
     }
@@ -96,7 +97,9 @@ final class JobRegistry {
     }
 
     Optional<Job> running(String requestId) {
-        return jobs.values().stream().filter(job -> job.requestId().equals(requestId)).findFirst();
+        return jobs.values().stream()
+                .filter(job -> job.requestId().equals(requestId))
+                .findFirst();
     }
 
     Collection<Job> jobs() {
@@ -104,7 +107,9 @@ final class JobRegistry {
     }
 
     List<Job> running() {
-        return jobs.values().stream().sorted(Comparator.comparing(Job::requestId)).toList();
+        return jobs.values().stream()
+                .sorted(Comparator.comparing(Job::requestId))
+                .toList();
     }
 
     private static String key(int partition, String requestId) {

@@ -1,9 +1,8 @@
 package io.whisulbridge.messaging;
 
 import io.whisulbridge.polling.Job;
-import org.apache.kafka.common.header.Headers;
-
 import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * The CloudEvents 1.0 envelope of an outcome, in the Kafka protocol binding's binary mode: the attributes travel as
@@ -18,8 +17,7 @@ final class OutcomeCloudEvent {
     static final String COMPLETED = "io.whisulbridge.song.completed.v1";
     static final String FAILED = "io.whisulbridge.song.failed.v1";
 
-    private OutcomeCloudEvent() {
-    }
+    private OutcomeCloudEvent() {}
 
     /** {@code urn:whisul-bridge:<consumer group>}: one source per deployment, stable across restarts. */
     static String defaultSource(String consumerGroup) {

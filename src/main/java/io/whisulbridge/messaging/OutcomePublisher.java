@@ -9,13 +9,12 @@ import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.metrics.BridgeMetrics;
 import io.whisulbridge.polling.Job;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.jboss.logging.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.jboss.logging.Logger;
 
 /**
  * Puts outcomes on {@code songs} / {@code song-failures}, keyed by request id. An outcome is serialised once, when it
@@ -47,16 +46,23 @@ public class OutcomePublisher {
         this.retryBackoff = config.bridge().publishRetryBackoff();
         this.metrics = metrics;
         BridgeConfig.CloudEvents cloudEvents = config.bridge().cloudEvents();
-        this.cloudEventSource = !cloudEvents.enabled() ? null
-                : cloudEvents.source().orElse(OutcomeCloudEvent.defaultSource(config.bridge().consumerGroup()));
+        this.cloudEventSource = !cloudEvents.enabled()
+                ? null
+                : cloudEvents
+                        .source()
+                        .orElse(OutcomeCloudEvent.defaultSource(config.bridge().consumerGroup()));
     }
 
     /** The outcome as it will be published, whenever and however often that happens. */
     public Job.RecordedOutcome freeze(Outcome outcome, String traceparent) {
         Object value = outcome instanceof Outcome.Song song ? song.result() : ((Outcome.Failure) outcome).failure();
         try {
-            return new Job.RecordedOutcome(outcome.name(), outcome instanceof Outcome.Song,
-                    json.writeValueAsString(value), traceparent, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+            return new Job.RecordedOutcome(
+                    outcome.name(),
+                    outcome instanceof Outcome.Song,
+                    json.writeValueAsString(value),
+                    traceparent,
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise the outcome of request " + outcome.requestId(), e);
         }
@@ -68,10 +74,16 @@ public class OutcomePublisher {
      */
     public Uni<Void> publish(int partition, Outcome outcome, String traceparent) {
         Job.RecordedOutcome frozen = freeze(outcome, traceparent);
-        return Uni.createFrom().deferred(() -> publish(partition, outcome.requestId(), frozen))
-                .onFailure().invoke(failure -> LOG.warnf("publishing the outcome of request %s failed (%s); retrying",
+        return Uni.createFrom()
+                .deferred(() -> publish(partition, outcome.requestId(), frozen))
+                .onFailure()
+                .invoke(failure -> LOG.warnf(
+                        "publishing the outcome of request %s failed (%s); retrying",
                         outcome.requestId(), failure.getMessage()))
-                .onFailure().retry().withBackOff(retryBackoff, MAX_BACKOFF).indefinitely();
+                .onFailure()
+                .retry()
+                .withBackOff(retryBackoff, MAX_BACKOFF)
+                .indefinitely();
     }
 
     /** A job's recorded outcome, as a fenced write of its partition; a refused one fails (the job's step retries). */

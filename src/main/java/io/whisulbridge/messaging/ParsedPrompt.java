@@ -6,18 +6,16 @@ import io.whisulbridge.domain.PromptEvent;
 /** What a prompt record turned out to be. */
 public sealed interface ParsedPrompt {
 
-    record Valid(PromptEvent event) implements ParsedPrompt {
-    }
+    record Valid(PromptEvent event) implements ParsedPrompt {}
 
     /**
      * A JSON object that breaks a rule of the contract: answered with an INVALID_PROMPT failure, delivered to the
      * {@code callbackUrl} too when that one is valid (else null).
      */
-    record Invalid(String requestId, String prompt, JsonNode metadata, String traceparent, String error,
-            String callbackUrl) implements ParsedPrompt {
-    }
+    record Invalid(
+            String requestId, String prompt, JsonNode metadata, String traceparent, String error, String callbackUrl)
+            implements ParsedPrompt {}
 
     /** Not a JSON object at all: dead-lettered unchanged; {@code keyRequestId} is null unless the key is a usable id. */
-    record Unreadable(String reason, String keyRequestId, String traceparent) implements ParsedPrompt {
-    }
+    record Unreadable(String reason, String keyRequestId, String traceparent) implements ParsedPrompt {}
 }

@@ -14,20 +14,19 @@ import io.whisulbridge.polling.JobDriver;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Who owns which jobs. Owning prompt partition p means owning ledger partition p. On assignment, p's ledger is
@@ -65,8 +64,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         return thread;
     });
 
-    public PartitionOwnership(PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, FencedWriter writer,
-                              BridgeConfig config) {
+    public PartitionOwnership(
+            PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, FencedWriter writer, BridgeConfig config) {
         this.pipeline = pipeline;
         this.writer = writer;
         this.ledger = ledger;
@@ -75,8 +74,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         this.handOverWait = ConfigChecks.handOverWait(config);
         Duration shutdown = config.bridge().shutdownTimeout().minus(ConfigChecks.SHUTDOWN_MARGIN);
         this.shutdownWait = shutdown.isNegative() ? Duration.ZERO : shutdown;
-        replays.scheduleWithFixedDelay(this::checkpoint, CHECKPOINT_EVERY.toMillis(), CHECKPOINT_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+        replays.scheduleWithFixedDelay(
+                this::checkpoint, CHECKPOINT_EVERY.toMillis(), CHECKPOINT_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Commits where each owned partition's next replay starts, so that replays read open work, not retention. */
@@ -84,7 +83,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         try {
             ledger.checkpoint(ledger.replayStarts(Set.copyOf(pipeline.ownedPartitions()), pipeline.jobsInFlight()));
         } catch (RuntimeException e) {
-            LOG.warnf("could not commit the ledger checkpoints (%s); the next replay reads further back", e.getMessage());
+            LOG.warnf(
+                    "could not commit the ledger checkpoints (%s); the next replay reads further back", e.getMessage());
         }
     }
 
@@ -124,11 +124,16 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
 
     /** A callback that did not run (lost partitions, a listener that threw) must not leave jobs running here. */
     private void handOverWhatIsNoLongerAssigned(Consumer<?, ?> consumer) {
-        Set<Integer> assigned = consumer.assignment().stream().map(TopicPartition::partition).collect(Collectors.toSet());
-        List<Integer> stale = pipeline.assignedPartitions().stream().filter(p -> !assigned.contains(p)).toList();
+        Set<Integer> assigned =
+                consumer.assignment().stream().map(TopicPartition::partition).collect(Collectors.toSet());
+        List<Integer> stale = pipeline.assignedPartitions().stream()
+                .filter(p -> !assigned.contains(p))
+                .toList();
         if (!stale.isEmpty()) {
-            LOG.warnf("partitions %s are owned here but no longer assigned (lost without a revocation): handing "
-                    + "their jobs over now", stale);
+            LOG.warnf(
+                    "partitions %s are owned here but no longer assigned (lost without a revocation): handing "
+                            + "their jobs over now",
+                    stale);
             pipeline.handOver(stale, Duration.ZERO);
             writer.drain(WRITER_DRAIN);
         }
@@ -140,12 +145,17 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         while (pipeline.isAssigned(partition, token)) {
             try {
                 if (injectedFailures-- > 0) {
-                    throw new JobLedger.LedgerUnreadableException("test fault injection (" + FAIL_LEDGER_READS + ")", null);
+                    throw new JobLedger.LedgerUnreadableException(
+                            "test fault injection (" + FAIL_LEDGER_READS + ")", null);
                 }
                 ledger.ensureTopic(promptPartitions);
                 List<Job> resumed = new ArrayList<>();
-                JobLedger.Replay replay = ledger.replay(partition, done -> pipeline.rememberFinished(
-                        new FinishedRequests.Finished(done.requestId(), done.jobId(), done.outcome(),
+                JobLedger.Replay replay = ledger.replay(
+                        partition,
+                        done -> pipeline.rememberFinished(new FinishedRequests.Finished(
+                                done.requestId(),
+                                done.jobId(),
+                                done.outcome(),
                                 done.updatedAt() == null ? null : Instant.parse(done.updatedAt()))));
                 replay.open().forEach(open -> {
                     Job job = resume(partition, open.entry());
@@ -155,10 +165,14 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
                 pipeline.adopt(partition, token, replay, resumed);
                 return;
             } catch (RuntimeException unreadable) {
-                LOG.errorf("ledger partition %d could not be read to its end (%s): partition %d is NOT taken and its "
-                        + "prompts wait; retrying in %s", partition, unreadable.getMessage(), partition, backoff);
+                LOG.errorf(
+                        "ledger partition %d could not be read to its end (%s): partition %d is NOT taken and its "
+                                + "prompts wait; retrying in %s",
+                        partition, unreadable.getMessage(), partition, backoff);
                 sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(REPLAY_RETRY_MAX) > 0 ? REPLAY_RETRY_MAX : backoff.multipliedBy(2);
+                backoff = backoff.multipliedBy(2).compareTo(REPLAY_RETRY_MAX) > 0
+                        ? REPLAY_RETRY_MAX
+                        : backoff.multipliedBy(2);
             }
         }
     }
@@ -167,9 +181,17 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         return switch (entry.state()) {
             case INTENT -> Job.resumedIntent(entry.event(), partition);
             case SUBMITTED -> jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
-            case DECIDED -> Job.resumedOutcome(entry.event(), partition, entry.jobId(), new Job.RecordedOutcome(
-                    entry.outcome(), entry.outcomeTopic() == LedgerEntry.OutcomeTopic.SONGS, entry.outcomeValue(),
-                    entry.outcomeTraceparent(), Instant.parse(entry.decidedAt())));
+            case DECIDED ->
+                Job.resumedOutcome(
+                        entry.event(),
+                        partition,
+                        entry.jobId(),
+                        new Job.RecordedOutcome(
+                                entry.outcome(),
+                                entry.outcomeTopic() == LedgerEntry.OutcomeTopic.SONGS,
+                                entry.outcomeValue(),
+                                entry.outcomeTraceparent(),
+                                Instant.parse(entry.decidedAt())));
             case DONE -> throw new IllegalStateException("a done request is not open: " + entry.requestId());
         };
     }
@@ -178,7 +200,9 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
         pipeline.stopIntake();
         Collection<Integer> owned = pipeline.assignedPartitions();
-        LOG.infof("shutting down: intake stopped, handing over the jobs of partitions %s (waiting at most %s)", owned, shutdownWait);
+        LOG.infof(
+                "shutting down: intake stopped, handing over the jobs of partitions %s (waiting at most %s)",
+                owned, shutdownWait);
         pipeline.handOver(owned, shutdownWait);
         writer.drain(WRITER_DRAIN);
         replays.shutdownNow();

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.whisulbridge.domain.PromptEvent;
-
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -23,8 +22,8 @@ public final class PromptParser {
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** Longer URLs are refused by many servers and proxies anyway; the bound keeps outcomes and ledger entries small. */
     public static final int MAX_CALLBACK_URL_LENGTH = 2048;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final int maxPromptLength;
     private final int maxMetadataBytes;
@@ -49,7 +48,13 @@ public final class PromptParser {
      * {@code data} the prompt event. The request id is the prompt's {@code request_id}, else the event's {@code id}
      * if it is a valid request id, else the record key if it is one, else {@code <topic>-<partition>-<offset>}.
      */
-    public ParsedPrompt parse(byte[] key, byte[] value, String topic, int partition, long offset, String traceparent,
+    public ParsedPrompt parse(
+            byte[] key,
+            byte[] value,
+            String topic,
+            int partition,
+            long offset,
+            String traceparent,
             CloudEventHeaders cloudEvent) {
         String keyId = strictUtf8(key);
         if (!isValidRequestId(keyId)) {
@@ -67,15 +72,15 @@ public final class PromptParser {
             return new ParsedPrompt.Unreadable(unreadable.getMessage(), keyId, traceparent);
         }
         List<String> errors = new ArrayList<>();
-        String fallbackId = isValidRequestId(eventId) ? eventId
-                : keyId != null ? keyId : topic + "-" + partition + "-" + offset;
+        String fallbackId =
+                isValidRequestId(eventId) ? eventId : keyId != null ? keyId : topic + "-" + partition + "-" + offset;
         String requestId = requestId(root.get("request_id"), fallbackId, errors);
         String prompt = prompt(root.get("prompt"), errors);
         JsonNode metadata = metadata(root.get("metadata"), errors);
         String callbackUrl = callbackUrl(root.get("callback_url"), errors);
         if (!errors.isEmpty()) {
-            return new ParsedPrompt.Invalid(requestId, prompt, metadata, traceparent, String.join("; ", errors),
-                    callbackUrl);
+            return new ParsedPrompt.Invalid(
+                    requestId, prompt, metadata, traceparent, String.join("; ", errors), callbackUrl);
         }
         return new ParsedPrompt.Valid(new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl));
     }
@@ -95,7 +100,8 @@ public final class PromptParser {
             throw new UnreadableException("value is not JSON: " + notJson.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
-            throw new UnreadableException("value is JSON but not an object (" + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()) + ")");
+            throw new UnreadableException("value is JSON but not an object ("
+                    + (root == null ? "nothing" : root.getNodeType().name().toLowerCase()) + ")");
         }
         return root;
     }
@@ -141,7 +147,8 @@ public final class PromptParser {
             return null;
         }
         if (!node.isTextual()) {
-            errors.add("prompt must be a string (was " + node.getNodeType().name().toLowerCase() + ")");
+            errors.add(
+                    "prompt must be a string (was " + node.getNodeType().name().toLowerCase() + ")");
             return null;
         }
         String prompt = node.asText().trim();
@@ -161,7 +168,8 @@ public final class PromptParser {
             return null;
         }
         if (!node.isObject()) {
-            errors.add("metadata must be a JSON object (was " + node.getNodeType().name().toLowerCase() + ")");
+            errors.add("metadata must be a JSON object (was "
+                    + node.getNodeType().name().toLowerCase() + ")");
             return null;
         }
         int size = node.toString().getBytes(StandardCharsets.UTF_8).length;
@@ -182,7 +190,8 @@ public final class PromptParser {
             return null;
         }
         if (!node.isTextual()) {
-            errors.add("callback_url must be a string (was " + node.getNodeType().name().toLowerCase() + ")");
+            errors.add("callback_url must be a string (was "
+                    + node.getNodeType().name().toLowerCase() + ")");
             return null;
         }
         String url = node.asText();
@@ -194,8 +203,10 @@ public final class PromptParser {
         try {
             URI uri = new URI(url);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && uri.getRawFragment() == null && uri.getRawUserInfo() == null) {
+            if ((scheme.equals("http") || scheme.equals("https"))
+                    && uri.getHost() != null
+                    && uri.getRawFragment() == null
+                    && uri.getRawUserInfo() == null) {
                 return url;
             }
         } catch (URISyntaxException malformed) {
@@ -211,10 +222,12 @@ public final class PromptParser {
             return null;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException malformed) {
             return null;
         }

@@ -22,12 +22,6 @@ import io.whisulbridge.polling.JobDriver;
 import io.whisulbridge.polling.JobLog;
 import io.whisulbridge.polling.JobTracing;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.common.header.Header;
-import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +30,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.kafka.common.header.Header;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
 
 /**
  * The bridge: prompt records in, one job each, one outcome out. {@link #onPrompt} admits a record; {@link #step}
@@ -72,8 +71,16 @@ public class PromptPipeline {
     private final AtomicInteger published = new AtomicInteger();
     private volatile boolean closing;
 
-    public PromptPipeline(JobDriver jobs, SongArchiver archiver, OutcomePublisher outcomes, JobLedger ledger, JobTracing tracing,
-                          ApiKeyGate keyGate, BridgeMetrics metrics, FencedWriter writer, BridgeConfig config) {
+    public PromptPipeline(
+            JobDriver jobs,
+            SongArchiver archiver,
+            OutcomePublisher outcomes,
+            JobLedger ledger,
+            JobTracing tracing,
+            ApiKeyGate keyGate,
+            BridgeMetrics metrics,
+            FencedWriter writer,
+            BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
         this.archiver = archiver;
@@ -82,7 +89,8 @@ public class PromptPipeline {
         this.tracing = tracing;
         this.keyGate = keyGate;
         this.metrics = metrics;
-        this.parser = new PromptParser(config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
+        this.parser = new PromptParser(
+                config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
         this.admission = new Admission(config.bridge().maxInFlight());
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
         metrics.registerInFlight(admission::inUse, admission::mostAtOnce);
@@ -100,7 +108,9 @@ public class PromptPipeline {
         int partition = partitionOf(record);
         return keyGate.awaitValidKey()
                 .chain(() -> registry.awaitOwned(partition)) // fail closed: nothing of p before p's ledger is read
-                .chain(owned -> owned ? admission.acquire().replaceWith(true) : Uni.createFrom().item(false))
+                .chain(owned -> owned
+                        ? admission.acquire().replaceWith(true)
+                        : Uni.createFrom().item(false))
                 .invoke(admitted -> {
                     if (!admitted) {
                         return; // p left before its ledger was read: its next owner reads this record again
@@ -110,7 +120,8 @@ public class PromptPipeline {
                         return;
                     }
                     retriedOnInternalFailure(() -> intake(record), "prompt record at " + where(record))
-                            .subscribe().with(done -> { }, failure -> { });
+                            .subscribe()
+                            .with(done -> {}, failure -> {});
                 })
                 .replaceWithVoid();
     }
@@ -127,7 +138,8 @@ public class PromptPipeline {
             metrics.promptInvalid();
             LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
             return outcomes.publish(partitionOf(record), invalidPrompt(invalid), invalid.traceparent())
-                    .chain(() -> settle(record, Job.RecordFate.ACK)).eventually(admission::release);
+                    .chain(() -> settle(record, Job.RecordFate.ACK))
+                    .eventually(admission::release);
         }
         return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
     }
@@ -142,17 +154,24 @@ public class PromptPipeline {
         Optional<Job> running = registry.addUnlessRunning(job);
         if (running.isPresent()) {
             LOG.infof("request %s is already in flight; this record shares its fate", event.requestId());
-            return running.get().recordFate().chain(fate -> settle(record, fate))
+            return running.get()
+                    .recordFate()
+                    .chain(fate -> settle(record, fate))
                     .eventually(admission::release);
         }
         run(job); // the job now owns the slot, so a failure from here on must not be retried as a new intake
-        return job.recordFate().chain(fate -> settle(record, fate))
-                .onFailure().invoke(failure -> {
+        return job.recordFate()
+                .chain(fate -> settle(record, fate))
+                .onFailure()
+                .invoke(failure -> {
                     metrics.internalFailure();
-                    LOG.errorf(failure, "request %s: acknowledging its record failed; it stays unacknowledged",
+                    LOG.errorf(
+                            failure,
+                            "request %s: acknowledging its record failed; it stays unacknowledged",
                             event.requestId());
                 })
-                .onFailure().recoverWithNull();
+                .onFailure()
+                .recoverWithNull();
     }
 
     /** What becomes of a prompt record is carried out here and nowhere else. */
@@ -169,7 +188,8 @@ public class PromptPipeline {
     private void run(Job job) {
         tracing.start(job);
         job.runningAs(retriedOnInternalFailure(() -> advance(job), "request " + job.requestId())
-                .subscribe().with(done -> { }, failure -> { }));
+                .subscribe()
+                .with(done -> {}, failure -> {}));
     }
 
     /** Step after step until the job is done or handed over; each step resumes from the state the last one left. */
@@ -186,7 +206,9 @@ public class PromptPipeline {
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
             case ARCHIVING -> archiver.archive(job).invoke(job::archived).replaceWithVoid();
             case DECIDED -> recordOutcome(job);
-            case RECORDED -> outcomes.publish(job.partition(), job.requestId(), job.recordedOutcome()).invoke(() -> published(job));
+            case RECORDED ->
+                outcomes.publish(job.partition(), job.requestId(), job.recordedOutcome())
+                        .invoke(() -> published(job));
             case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));
             case DONE, HANDED_OVER -> Uni.createFrom().voidItem();
         };
@@ -200,7 +222,8 @@ public class PromptPipeline {
     private void published(Job job) {
         job.published();
         if (haltAfterPublish > 0 && published.incrementAndGet() == haltAfterPublish) {
-            LOG.errorf("test fault injection (%s): halting after publishing the outcome of request %s",
+            LOG.errorf(
+                    "test fault injection (%s): halting after publishing the outcome of request %s",
                     HALT_AFTER_PUBLISH, job.requestId());
             Runtime.getRuntime().halt(137);
         }
@@ -223,18 +246,25 @@ public class PromptPipeline {
      * and the work is tried again with backoff from where it stands. A hand-over ends it quietly.
      */
     private Uni<Void> retriedOnInternalFailure(Supplier<Uni<Void>> work, String what) {
-        return Uni.createFrom().deferred(work::get)
-                .onFailure(PromptPipeline::isInternal).invoke(failure -> {
+        return Uni.createFrom()
+                .deferred(work::get)
+                .onFailure(PromptPipeline::isInternal)
+                .invoke(failure -> {
                     if (failure instanceof FencedWriteException fenced) {
                         metrics.fencedWriteRefused();
                         LOG.infof("%s: %s", what, fenced.getMessage());
                         return;
                     }
                     metrics.internalFailure();
-                    LOG.errorf(failure, "%s: unexpected failure; nothing is acknowledged or dead-lettered for it, "
-                            + "retrying with backoff", what);
+                    LOG.errorf(
+                            failure,
+                            "%s: unexpected failure; nothing is acknowledged or dead-lettered for it, "
+                                    + "retrying with backoff",
+                            what);
                 })
-                .onFailure(PromptPipeline::isInternal).retry().withBackOff(INTERNAL_RETRY_MIN, INTERNAL_RETRY_MAX)
+                .onFailure(PromptPipeline::isInternal)
+                .retry()
+                .withBackOff(INTERNAL_RETRY_MIN, INTERNAL_RETRY_MAX)
                 .indefinitely();
     }
 
@@ -275,8 +305,10 @@ public class PromptPipeline {
                 adopted++;
                 if (job.isResubmittedIntent()) {
                     metrics.intentResubmitted();
-                    JobLog.warn(job, "the ledger holds its intent but no job id: submitting it (again, if the "
-                            + "previous owner's submit reached Whisul)");
+                    JobLog.warn(
+                            job,
+                            "the ledger holds its intent but no job id: submitting it (again, if the "
+                                    + "previous owner's submit reached Whisul)");
                 } else {
                     JobLog.info(job, "resumed from ledger partition %d in state %s", partition, job.state());
                 }
@@ -290,8 +322,9 @@ public class PromptPipeline {
             }
         }
         registry.markOwned(partition);
-        LOG.infof("ledger partition %d replayed: %d entries read in %d ms, %d unfinished job(s) resumed", partition,
-                replay.entriesRead(), replay.took().toMillis(), adopted);
+        LOG.infof(
+                "ledger partition %d replayed: %d entries read in %d ms, %d unfinished job(s) resumed",
+                partition, replay.entriesRead(), replay.took().toMillis(), adopted);
     }
 
     void rememberFinished(FinishedRequests.Finished request) {
@@ -321,8 +354,10 @@ public class PromptPipeline {
             releaseSlot(job);
         }
         if (unsettled > 0) {
-            LOG.warnf("%d job(s) of partitions %s were mid-step after %s: their next owner carries them on from the "
-                    + "ledger (a submit without an answer there is made again)", unsettled, partitions, maxWait);
+            LOG.warnf(
+                    "%d job(s) of partitions %s were mid-step after %s: their next owner carries them on from the "
+                            + "ledger (a submit without an answer there is made again)",
+                    unsettled, partitions, maxWait);
         }
         if (!leaving.isEmpty()) {
             LOG.infof("handed over %d job(s) of partitions %s", leaving.size(), partitions);
@@ -368,15 +403,23 @@ public class PromptPipeline {
 
     private ParsedPrompt parse(Message<byte[]> record) {
         IncomingKafkaRecordMetadata<?, ?> kafka = metadata(record);
-        return parser.parse((byte[]) kafka.getKey(), record.getPayload(), kafka.getTopic(), kafka.getPartition(),
-                kafka.getOffset(), header(kafka, "traceparent"), CloudEventHeaders.of(name -> header(kafka, name)));
+        return parser.parse(
+                (byte[]) kafka.getKey(),
+                record.getPayload(),
+                kafka.getTopic(),
+                kafka.getPartition(),
+                kafka.getOffset(),
+                header(kafka, "traceparent"),
+                CloudEventHeaders.of(name -> header(kafka, name)));
     }
 
     private Uni<Void> deadLetter(Message<byte[]> record, ParsedPrompt.Unreadable unreadable) {
         LOG.warnf("dead-lettering an unreadable prompt record at %s (%s)", where(record), unreadable.reason());
-        Uni<Void> failure = unreadable.keyRequestId() == null ? Uni.createFrom().voidItem()
+        Uni<Void> failure = unreadable.keyRequestId() == null
+                ? Uni.createFrom().voidItem()
                 : outcomes.publish(partitionOf(record), unreadableFailure(unreadable), unreadable.traceparent());
-        return failure.chain(() -> Uni.createFrom().completionStage(() -> record.nack(new UnreadablePromptException(unreadable.reason()))));
+        return failure.chain(() -> Uni.createFrom()
+                .completionStage(() -> record.nack(new UnreadablePromptException(unreadable.reason()))));
     }
 
     private static int partitionOf(Message<byte[]> record) {
@@ -393,15 +436,29 @@ public class PromptPipeline {
     }
 
     private static Outcome invalidPrompt(ParsedPrompt.Invalid invalid) {
-        return new Outcome.Failure(new SongFailure(invalid.requestId(), null, invalid.prompt(),
-                FailureReason.INVALID_PROMPT, invalid.error(), 0, Instant.now().toString(), invalid.metadata(),
+        return new Outcome.Failure(new SongFailure(
+                invalid.requestId(),
+                null,
+                invalid.prompt(),
+                FailureReason.INVALID_PROMPT,
+                invalid.error(),
+                0,
+                Instant.now().toString(),
+                invalid.metadata(),
                 invalid.callbackUrl()));
     }
 
     private static Outcome unreadableFailure(ParsedPrompt.Unreadable unreadable) {
-        return new Outcome.Failure(new SongFailure(unreadable.keyRequestId(), null, null, FailureReason.INVALID_PROMPT,
-                "unreadable prompt record, sent to the dead-letter topic: " + unreadable.reason(), 0,
-                Instant.now().toString(), null, null));
+        return new Outcome.Failure(new SongFailure(
+                unreadable.keyRequestId(),
+                null,
+                null,
+                FailureReason.INVALID_PROMPT,
+                "unreadable prompt record, sent to the dead-letter topic: " + unreadable.reason(),
+                0,
+                Instant.now().toString(),
+                null,
+                null));
     }
 
     private static String header(IncomingKafkaRecordMetadata<?, ?> kafka, String name) {

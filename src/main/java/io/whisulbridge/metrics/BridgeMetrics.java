@@ -7,9 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 import io.whisulbridge.domain.FailureReason;
-import io.whisulbridge.domain.Outcome;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -33,7 +31,9 @@ public class BridgeMetrics {
     public static final String PREFIX = "whisul.bridge.";
 
     public enum Endpoint {
-        GENERATE("generate", "202"), JOB("job", "200"), PROBE("probe", "404");
+        GENERATE("generate", "202"),
+        JOB("job", "200"),
+        PROBE("probe", "404");
 
         final String tag;
         final String usualStatus;
@@ -44,17 +44,26 @@ public class BridgeMetrics {
         }
     }
 
-    public enum Phase { SUBMIT, POLL }
+    public enum Phase {
+        SUBMIT,
+        POLL
+    }
 
     /** How archiving a completed song ended: both files (or the song, without a cover), one of two, or neither. */
-    public enum ArchiveResult { ARCHIVED, PARTIAL, FAILED }
+    public enum ArchiveResult {
+        ARCHIVED,
+        PARTIAL,
+        FAILED
+    }
 
     // Jobs take minutes at Whisul (examples: 77 s, 144 s) and at most WHISUL_JOB_MAX_WAIT (10 min) plus retries.
-    private static final Duration[] JOB_DURATION_BUCKETS = seconds(1, 5, 15, 30, 60, 90, 120, 180, 300, 450, 600, 900, 1800);
+    private static final Duration[] JOB_DURATION_BUCKETS =
+            seconds(1, 5, 15, 30, 60, 90, 120, 180, 300, 450, 600, 900, 1800);
     // At the documented 5-10 s cadence a few-minute job takes tens of polls.
     private static final double[] POLL_COUNT_BUCKETS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144};
     private static final Duration[] REQUEST_BUCKETS = millis(25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000);
-    private static final Duration[] BUDGET_WAIT_BUCKETS = millis(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000);
+    private static final Duration[] BUDGET_WAIT_BUCKETS =
+            millis(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000);
 
     private final MeterRegistry registry;
     private final Counter promptsReceived;
@@ -83,11 +92,13 @@ public class BridgeMetrics {
     public BridgeMetrics(MeterRegistry registry) {
         this.registry = registry;
         promptsReceived = Counter.builder(PREFIX + "prompts.received")
-                .description("Prompt records taken from Kafka").register(registry);
+                .description("Prompt records taken from Kafka")
+                .register(registry);
         promptsInvalid = rejected("invalid");
         promptsUnreadable = rejected("unreadable");
         jobsSubmitted = Counter.builder(PREFIX + "jobs.submitted")
-                .description("Jobs Whisul accepted (202 to POST /generate)").register(registry);
+                .description("Jobs Whisul accepted (202 to POST /generate)")
+                .register(registry);
         completed = outcome("COMPLETED");
         for (FailureReason reason : FailureReason.values()) {
             failed.put(reason, outcome(reason.name()));
@@ -114,33 +125,50 @@ public class BridgeMetrics {
             whisulRequestTimer(endpoint, endpoint.usualStatus);
             whisulRequestTimer(endpoint, "429");
         }
-        Gauge.builder(PREFIX + "jobs.in.flight", inFlight, current -> current.get().get().doubleValue())
+        Gauge.builder(
+                        PREFIX + "jobs.in.flight",
+                        inFlight,
+                        current -> current.get().get().doubleValue())
                 .description("Jobs holding an in-flight slot, resumed ones included (bounded by BRIDGE_MAX_IN_FLIGHT)")
                 .strongReference(true)
                 .register(registry);
-        Gauge.builder(PREFIX + "jobs.in.flight.max", inFlightMax, current -> current.get().get().doubleValue())
-                .description("The most jobs that held an in-flight slot at once since start (never above BRIDGE_MAX_IN_FLIGHT)")
+        Gauge.builder(
+                        PREFIX + "jobs.in.flight.max",
+                        inFlightMax,
+                        current -> current.get().get().doubleValue())
+                .description(
+                        "The most jobs that held an in-flight slot at once since start (never above BRIDGE_MAX_IN_FLIGHT)")
                 .strongReference(true)
                 .register(registry);
         internalFailures = Counter.builder(PREFIX + "internal.failures")
-                .description("Unexpected failures while handling a record or a job; the step is retried, nothing is dead-lettered")
+                .description(
+                        "Unexpected failures while handling a record or a job; the step is retried, nothing is dead-lettered")
                 .register(registry);
         fencedWritesRefused = Counter.builder(PREFIX + "fenced.writes.refused")
-                .description("Ledger entries, outcomes and submit gates refused because the consumer group moved on or the partition left")
+                .description(
+                        "Ledger entries, outcomes and submit gates refused because the consumer group moved on or the partition left")
                 .register(registry);
         for (ArchiveResult result : ArchiveResult.values()) {
-            archiveResults.put(result, Counter.builder(PREFIX + "archive.songs")
-                    .description("Completed songs by what archiving achieved before the outcome was decided; partial "
-                            + "and failed ones are published with an archive_error")
-                    .tag("result", result.name().toLowerCase(Locale.ROOT)).register(registry));
+            archiveResults.put(
+                    result,
+                    Counter.builder(PREFIX + "archive.songs")
+                            .description(
+                                    "Completed songs by what archiving achieved before the outcome was decided; partial "
+                                            + "and failed ones are published with an archive_error")
+                            .tag("result", result.name().toLowerCase(Locale.ROOT))
+                            .register(registry));
         }
         archiveRetries = Counter.builder(PREFIX + "archive.transfer.retries")
                 .description("Transfers to the archive bucket that failed and were tried again (asset host or bucket "
-                        + "trouble)").register(registry);
+                        + "trouble)")
+                .register(registry);
         archivedBytes = Counter.builder(PREFIX + "archive.bytes")
-                .description("Bytes copied into the archive bucket").baseUnit("bytes").register(registry);
+                .description("Bytes copied into the archive bucket")
+                .baseUnit("bytes")
+                .register(registry);
         intentsResubmitted = Counter.builder(PREFIX + "intents.resubmitted")
-                .description("Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
+                .description(
+                        "Jobs resumed from a ledger intent without a job id and submitted again (only after a crash or an abandoned submit)")
                 .register(registry);
         webhookDeliveryCounter("delivered", "2xx");
         webhookDeliveryCounter("gone", "4xx");
@@ -159,7 +187,8 @@ public class BridgeMetrics {
     }
 
     /** The reasons a webhook delivery is refused before connecting (DeliveryRules.Reason tags). */
-    public static final List<String> WEBHOOK_REFUSAL_REASONS = List.of("scheme", "host_not_allowed", "address", "unresolved");
+    public static final List<String> WEBHOOK_REFUSAL_REASONS =
+            List.of("scheme", "host_not_allowed", "address", "unresolved");
 
     /**
      * One webhook attempt ended: {@code result} {@code delivered} (2xx), {@code gone} (410: no more retries) or
@@ -183,13 +212,17 @@ public class BridgeMetrics {
     }
 
     private Counter webhookDeliveryCounter(String result, String statusClass) {
-        return Counter.builder(PREFIX + "webhook.deliveries").tags("result", result, "status_class", statusClass)
-                .description("Webhook delivery attempts, by result and HTTP status class").register(registry);
+        return Counter.builder(PREFIX + "webhook.deliveries")
+                .tags("result", result, "status_class", statusClass)
+                .description("Webhook delivery attempts, by result and HTTP status class")
+                .register(registry);
     }
 
     private Counter webhookRefusedCounter(String reason) {
-        return Counter.builder(PREFIX + "webhook.refused").tag("reason", reason)
-                .description("Webhook deliveries refused before connecting, by reason").register(registry);
+        return Counter.builder(PREFIX + "webhook.refused")
+                .tag("reason", reason)
+                .description("Webhook deliveries refused before connecting, by reason")
+                .register(registry);
     }
 
     public void promptReceived() {
@@ -304,22 +337,29 @@ public class BridgeMetrics {
     }
 
     private Counter rejected(String reason) {
-        return Counter.builder(PREFIX + "prompts.rejected").tag("reason", reason)
-                .description("Prompt records refused before reaching Whisul").register(registry);
+        return Counter.builder(PREFIX + "prompts.rejected")
+                .tag("reason", reason)
+                .description("Prompt records refused before reaching Whisul")
+                .register(registry);
     }
 
     private Counter outcome(String reason) {
-        return Counter.builder(PREFIX + "outcomes").tag("reason", reason)
-                .description("Outcome events published, by reason").register(registry);
+        return Counter.builder(PREFIX + "outcomes")
+                .tag("reason", reason)
+                .description("Outcome events published, by reason")
+                .register(registry);
     }
 
     private Counter retries(Phase phase) {
-        return Counter.builder(PREFIX + "retries").tag("phase", phase.name().toLowerCase(Locale.ROOT))
-                .description("Whisul calls retried after a transient error").register(registry);
+        return Counter.builder(PREFIX + "retries")
+                .tag("phase", phase.name().toLowerCase(Locale.ROOT))
+                .description("Whisul calls retried after a transient error")
+                .register(registry);
     }
 
     private Timer whisulRequestTimer(Endpoint endpoint, String status) {
-        return Timer.builder(PREFIX + "whisul.requests").tags("endpoint", endpoint.tag, "status", status)
+        return Timer.builder(PREFIX + "whisul.requests")
+                .tags("endpoint", endpoint.tag, "status", status)
                 .description("Calls to the Whisul API, by endpoint and HTTP status (error/timeout: no response)")
                 .serviceLevelObjectives(REQUEST_BUCKETS)
                 .register(registry);

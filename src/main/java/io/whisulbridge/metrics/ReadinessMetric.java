@@ -9,14 +9,13 @@ import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Readiness as a metric, so that an alert can say "not ready" and not only "not scraped": a pod whose key Whisul
@@ -41,8 +40,11 @@ public class ReadinessMetric {
     private List<AsyncHealthCheck> resolvedAsync = List.of();
     private long timer = -1;
 
-    public ReadinessMetric(@Readiness Instance<HealthCheck> checks, @Readiness Instance<AsyncHealthCheck> asyncChecks,
-                           Vertx vertx, BridgeMetrics metrics) {
+    public ReadinessMetric(
+            @Readiness Instance<HealthCheck> checks,
+            @Readiness Instance<AsyncHealthCheck> asyncChecks,
+            Vertx vertx,
+            BridgeMetrics metrics) {
         this.checks = checks;
         this.asyncChecks = asyncChecks;
         this.vertx = vertx;
@@ -69,9 +71,11 @@ public class ReadinessMetric {
         if (!checking.compareAndSet(false, true)) {
             return; // the previous round is still running
         }
-        Uni.createFrom().item(this::allUp)
+        Uni.createFrom()
+                .item(this::allUp)
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .subscribe().with(
+                .subscribe()
+                .with(
                         up -> {
                             ready.set(up);
                             checking.set(false);

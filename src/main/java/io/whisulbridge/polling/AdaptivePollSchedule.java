@@ -17,7 +17,8 @@ public final class AdaptivePollSchedule implements PollSchedule {
     private final double low;
     private final double high;
 
-    public AdaptivePollSchedule(BackoffPollSchedule plain, DurationEstimator durations, int minSamples, double low, double high) {
+    public AdaptivePollSchedule(
+            BackoffPollSchedule plain, DurationEstimator durations, int minSamples, double low, double high) {
         if (!(low >= 0 && low < high && high <= 1)) {
             throw new IllegalArgumentException("quantiles must satisfy 0 <= low < high <= 1");
         }
@@ -52,7 +53,8 @@ public final class AdaptivePollSchedule implements PollSchedule {
             return plain.interval();
         }
         // past the late tail: count polls from there, so the backoff restarts at the interval
-        long beyond = elapsed.minus(lateTail).toMillis() / Math.max(1, plain.interval().toMillis());
+        long beyond = elapsed.minus(lateTail).toMillis()
+                / Math.max(1, plain.interval().toMillis());
         return plain.afterPoll((int) Math.min(Integer.MAX_VALUE, beyond + 1), random);
     }
 

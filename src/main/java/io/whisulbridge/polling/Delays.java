@@ -3,7 +3,6 @@ package io.whisulbridge.polling;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Duration;
 
 /** Waits on Vert.x timers: tens of thousands of sleeping jobs cost a timer each, not a thread. */

@@ -6,7 +6,6 @@ import io.smallrye.mutiny.subscription.Cancellable;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongResult;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -69,7 +68,12 @@ public final class Job {
     }
 
     /** Coarse phase, for the poll loop, the status API and the policy's tests. */
-    public enum Phase { SUBMITTING, POLLING, ARCHIVING, DONE }
+    public enum Phase {
+        SUBMITTING,
+        POLLING,
+        ARCHIVING,
+        DONE
+    }
 
     private static final Set<State> DECIDABLE = EnumSet.of(State.SUBMITTING, State.POLLING);
 
@@ -100,8 +104,7 @@ public final class Job {
     private boolean resubmittedIntent;
 
     /** An outcome as the ledger holds it and the broker gets it: the exact record value and its trace header. */
-    public record RecordedOutcome(String name, boolean song, String value, String traceparent, Instant decidedAt) {
-    }
+    public record RecordedOutcome(String name, boolean song, String value, String traceparent, Instant decidedAt) {}
 
     public Job(PromptEvent event) {
         this(event, 0);
@@ -122,8 +125,8 @@ public final class Job {
     }
 
     /** The ledger says Whisul accepted it earlier, possibly in another process: it goes straight to polling. */
-    public static Job resumedAccepted(PromptEvent event, int partition, String jobId, Instant acceptedAt,
-                                      Instant deadline, Duration firstPoll) {
+    public static Job resumedAccepted(
+            PromptEvent event, int partition, String jobId, Instant acceptedAt, Instant deadline, Duration firstPoll) {
         Job job = new Job(event, partition);
         job.intentRecorded();
         job.accepted(jobId, acceptedAt, deadline, firstPoll);
@@ -273,8 +276,11 @@ public final class Job {
      */
     public boolean isMidStep() {
         State now = state;
-        return (now == State.SUBMITTING && callInFlight) || now == State.ACCEPTED || now == State.DECIDED
-                || now == State.RECORDED || now == State.PUBLISHED;
+        return (now == State.SUBMITTING && callInFlight)
+                || now == State.ACCEPTED
+                || now == State.DECIDED
+                || now == State.RECORDED
+                || now == State.PUBLISHED;
     }
 
     /** A job the ledger held as an intent without a job id: its submit may be Whisul's second one. */

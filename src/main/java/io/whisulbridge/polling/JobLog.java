@@ -11,8 +11,7 @@ public final class JobLog {
 
     private static final Logger LOG = Logger.getLogger("io.whisulbridge.job");
 
-    private JobLog() {
-    }
+    private JobLog() {}
 
     public static void info(Job job, String format, Object... args) {
         log(Logger.Level.INFO, job, format, args);

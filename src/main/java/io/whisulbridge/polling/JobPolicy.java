@@ -8,7 +8,6 @@ import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
 import io.whisulbridge.domain.SongResult;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.DoubleSupplier;
@@ -22,7 +21,8 @@ public final class JobPolicy {
     private final int maxRetries;
     private final DoubleSupplier random;
 
-    public JobPolicy(PollSchedule schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
+    public JobPolicy(
+            PollSchedule schedule, RetryBackoff backoff, Duration maxWait, int maxRetries, DoubleSupplier random) {
         this.schedule = schedule;
         this.backoff = backoff;
         this.maxWait = maxWait;
@@ -59,7 +59,8 @@ public final class JobPolicy {
 
     public void onPoll(Job job, PollResponse response, Instant now) {
         if (response instanceof PollResponse.Deferred deferred) {
-            job.retryIn(deferred.retryIn().compareTo(schedule.interval()) < 0 ? schedule.interval() : deferred.retryIn());
+            job.retryIn(
+                    deferred.retryIn().compareTo(schedule.interval()) < 0 ? schedule.interval() : deferred.retryIn());
             return;
         }
         job.callMade();
@@ -86,8 +87,12 @@ public final class JobPolicy {
         } else if (answer instanceof PollResponse.NotFound) {
             fail(job, FailureReason.JOB_EXPIRED, "Whisul no longer knows job " + job.jobId() + " (HTTP 404)", now);
         } else if (answer instanceof PollResponse.Running running && !now.isBefore(job.deadline())) {
-            fail(job, FailureReason.TIMED_OUT, "job " + job.jobId() + " was still " + running.status()
-                    + " after " + maxWait + " (" + job.polls() + " polls)", now);
+            fail(
+                    job,
+                    FailureReason.TIMED_OUT,
+                    "job " + job.jobId() + " was still " + running.status() + " after " + maxWait + " (" + job.polls()
+                            + " polls)",
+                    now);
         } else {
             Duration age = age(job, now);
             schedule.stillRunning(job.lastSeenRunning(), age);
@@ -128,8 +133,8 @@ public final class JobPolicy {
      * A 429 slows the job down and never counts toward its retries: rate limiting is the service's pace, not the
      * request's fault. Only errors that may be the request's own (5xx, timeouts, unreadable answers) use them up.
      */
-    private void retryOrGiveUp(Job job, String error, Duration retryAfter, boolean rateLimited, Duration floor,
-                               Instant now) {
+    private void retryOrGiveUp(
+            Job job, String error, Duration retryAfter, boolean rateLimited, Duration floor, Instant now) {
         if (rateLimited) {
             job.throttled(error);
             // Whisul's hint decides when it gives one; without it, each 429 in a row waits longer
@@ -139,7 +144,11 @@ public final class JobPolicy {
         }
         job.transientError(error);
         if (job.consecutiveErrors() > maxRetries) {
-            fail(job, FailureReason.RETRIES_EXHAUSTED, job.consecutiveErrors() + " transient errors in a row, last: " + error, now);
+            fail(
+                    job,
+                    FailureReason.RETRIES_EXHAUSTED,
+                    job.consecutiveErrors() + " transient errors in a row, last: " + error,
+                    now);
             return;
         }
         Duration delay = backoff.delay(job.consecutiveErrors(), retryAfter, random);
@@ -148,14 +157,33 @@ public final class JobPolicy {
 
     private static void fail(Job job, FailureReason reason, String error, Instant now) {
         PromptEvent event = job.event();
-        job.decide(new Outcome.Failure(new SongFailure(event.requestId(), job.jobId(), event.prompt(), reason, error,
-                job.calls(), now.toString(), event.metadata(), event.callbackUrl())));
+        job.decide(new Outcome.Failure(new SongFailure(
+                event.requestId(),
+                job.jobId(),
+                event.prompt(),
+                reason,
+                error,
+                job.calls(),
+                now.toString(),
+                event.metadata(),
+                event.callbackUrl())));
     }
 
     private static SongResult songResult(Job job, CompletedJob song) {
         PromptEvent event = job.event();
-        return new SongResult(event.requestId(), job.jobId(), event.prompt(), song.title(), song.bpm(),
-                song.durationSeconds(), song.songUrl(), song.imageUrl(), song.tags(), song.startedAt(),
-                song.finishedAt(), event.metadata(), event.callbackUrl());
+        return new SongResult(
+                event.requestId(),
+                job.jobId(),
+                event.prompt(),
+                song.title(),
+                song.bpm(),
+                song.durationSeconds(),
+                song.songUrl(),
+                song.imageUrl(),
+                song.tags(),
+                song.startedAt(),
+                song.finishedAt(),
+                event.metadata(),
+                event.callbackUrl());
     }
 }

@@ -10,13 +10,11 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.util.HashMap;
-
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * A job is one span, child of the prompt event's {@code traceparent}; each submit and poll is a child of it; the
@@ -41,8 +39,9 @@ public class JobTracing {
 
     private final Tracer tracer;
 
-    public JobTracing(OpenTelemetry openTelemetry,
-                      @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
+    public JobTracing(
+            OpenTelemetry openTelemetry,
+            @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean sdkDisabled) {
         // A disabled SDK still records every span and drops it at the end: a span per job in flight for nothing.
         // The no-op tracer keeps the incoming trace context, so outcomes still carry the prompt's trace.
         this.tracer = (sdkDisabled ? OpenTelemetry.noop() : openTelemetry).getTracer("whisul-bridge");
@@ -50,7 +49,8 @@ public class JobTracing {
 
     public void start(Job job) {
         String traceparent = job.event().traceparent();
-        Context parent = traceparent == null ? Context.root()
+        Context parent = traceparent == null
+                ? Context.root()
                 : W3C.extract(Context.root(), Map.of("traceparent", traceparent), MAP_GETTER);
         Span span = tracer.spanBuilder("whisul.job")
                 .setParent(parent)
@@ -64,13 +64,17 @@ public class JobTracing {
     /** One Whisul call as a child span; {@code outcome} names what the answer was. */
     public <T> Uni<T> call(Job job, String name, Supplier<Uni<T>> call, Function<T, String> outcome) {
         return Uni.createFrom().deferred(() -> {
-            Span span = tracer.spanBuilder(name).setParent(job.traceContext()).setSpanKind(SpanKind.CLIENT).startSpan();
+            Span span = tracer.spanBuilder(name)
+                    .setParent(job.traceContext())
+                    .setSpanKind(SpanKind.CLIENT)
+                    .startSpan();
             if (job.jobId() != null) {
                 span.setAttribute("whisul.job_id", job.jobId());
             }
             return call.get()
                     .invoke(answer -> span.setAttribute("whisul.answer", outcome.apply(answer)))
-                    .onTermination().invoke((answer, failure, cancelled) -> {
+                    .onTermination()
+                    .invoke((answer, failure, cancelled) -> {
                         if (failure != null) {
                             span.setStatus(StatusCode.ERROR, failure.getMessage());
                         }
@@ -94,5 +98,4 @@ public class JobTracing {
         W3C.inject(job.traceContext(), carrier, Map::put);
         return carrier.getOrDefault("traceparent", job.event().traceparent());
     }
-
 }

@@ -25,8 +25,7 @@ public final class PollPlanner {
      * @param polls     expected polls per job from age 0
      * @param lateShare expected share of jobs found later than the lag target
      */
-    public record Plan(int[] nextPoll, double polls, double lateShare) {
-    }
+    public record Plan(int[] nextPoll, double polls, double lateShare) {}
 
     private final double[] survival;
     private final double step;

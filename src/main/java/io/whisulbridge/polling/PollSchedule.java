@@ -34,12 +34,10 @@ public interface PollSchedule {
     }
 
     /** A poll found a job running at age {@code now}; it was last known running at age {@code since}. */
-    default void stillRunning(Duration since, Duration now) {
-    }
+    default void stillRunning(Duration since, Duration now) {}
 
     /** A job last known running at age {@code since} finished after {@code took}, for schedules that learn. */
-    default void jobCompleted(Duration since, Duration took) {
-    }
+    default void jobCompleted(Duration since, Duration took) {}
 
     /**
      * The chance that a poll now finds the job done, for ordering polls when the request budget binds; 0 for

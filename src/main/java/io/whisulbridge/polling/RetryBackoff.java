@@ -11,8 +11,8 @@ import java.util.function.DoubleSupplier;
 public record RetryBackoff(Duration initial, Duration max) {
 
     public Duration delay(int consecutiveErrors, Duration retryAfter, DoubleSupplier random) {
-        double exponential = Math.min(max.toNanos(),
-                initial.toNanos() * Math.pow(2, Math.max(0, consecutiveErrors - 1)));
+        double exponential =
+                Math.min(max.toNanos(), initial.toNanos() * Math.pow(2, Math.max(0, consecutiveErrors - 1)));
         long jittered = (long) (exponential / 2 + random.getAsDouble() * exponential / 2);
         long hinted = retryAfter == null ? 0 : Math.min(max.toNanos(), retryAfter.toNanos());
         return Duration.ofNanos(Math.max(jittered, hinted));

@@ -15,8 +15,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class SurvivalPollSchedule implements PollSchedule {
 
-    private record Snapshot(long updates, double[] survival, int[] next) {
-    }
+    private record Snapshot(long updates, double[] survival, int[] next) {}
 
     private final BackoffPollSchedule plain;
     private final SurvivalEstimator durations;
@@ -32,10 +31,16 @@ public final class SurvivalPollSchedule implements PollSchedule {
      * @param minAtRisk    jobs that must have been seen at an age for the curve to be trusted there
      * @param refreshEvery observations after which the plan is recomputed (sooner while it has seen few)
      */
-    public SurvivalPollSchedule(BackoffPollSchedule plain, SurvivalEstimator durations, Duration lagTarget,
-                                double allowedLate, int minAtRisk, int refreshEvery) {
+    public SurvivalPollSchedule(
+            BackoffPollSchedule plain,
+            SurvivalEstimator durations,
+            Duration lagTarget,
+            double allowedLate,
+            int minAtRisk,
+            int refreshEvery) {
         if (lagTarget.isNegative() || !(allowedLate >= 0 && allowedLate < 1) || minAtRisk < 1 || refreshEvery < 1) {
-            throw new IllegalArgumentException("lag target >= 0, allowed late share in [0, 1), minAtRisk and refreshEvery >= 1");
+            throw new IllegalArgumentException(
+                    "lag target >= 0, allowed late share in [0, 1), minAtRisk and refreshEvery >= 1");
         }
         this.plain = plain;
         this.durations = durations;
@@ -112,7 +117,8 @@ public final class SurvivalPollSchedule implements PollSchedule {
             double[] survival = durations.survival(minAtRisk);
             // a curve that ends before the deadline ends where the data do: past it the plain schedule explores
             PollPlanner planner = new PollPlanner(survival, 1.0, seconds(plain.interval()), lagTarget, false);
-            current = new Snapshot(updates, survival, planner.cheapest(allowedLate).nextPoll());
+            current = new Snapshot(
+                    updates, survival, planner.cheapest(allowedLate).nextPoll());
             return current;
         }
     }

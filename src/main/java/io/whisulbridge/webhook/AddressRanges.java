@@ -14,8 +14,7 @@ import java.util.Optional;
  */
 public final class AddressRanges {
 
-    private AddressRanges() {
-    }
+    private AddressRanges() {}
 
     /** Why the address is refused, or empty when it is a public unicast address. */
     public static Optional<String> refusal(InetAddress address) {
@@ -82,7 +81,7 @@ public final class AddressRanges {
             return Optional.empty();
         }
         try {
-            return Optional.of(InetAddress.getByAddress(new byte[]{bytes[12], bytes[13], bytes[14], bytes[15]}));
+            return Optional.of(InetAddress.getByAddress(new byte[] {bytes[12], bytes[13], bytes[14], bytes[15]}));
         } catch (UnknownHostException impossible) {
             return Optional.empty();
         }

@@ -1,7 +1,6 @@
 package io.whisulbridge.webhook;
 
 import io.whisulbridge.client.WhisulResponses;
-
 import java.time.Duration;
 import java.time.Instant;
 

@@ -20,7 +20,10 @@ public final class DeliveryRules {
 
     /** Metric tag of a refusal. */
     public enum Reason {
-        SCHEME("scheme"), HOST_NOT_ALLOWED("host_not_allowed"), ADDRESS("address"), UNRESOLVED("unresolved");
+        SCHEME("scheme"),
+        HOST_NOT_ALLOWED("host_not_allowed"),
+        ADDRESS("address"),
+        UNRESOLVED("unresolved");
 
         public final String tag;
 
@@ -29,23 +32,26 @@ public final class DeliveryRules {
         }
     }
 
-    public record Refusal(Reason reason, String detail) {
-    }
+    public record Refusal(Reason reason, String detail) {}
 
     private final Set<String> allowedHosts;
     private final boolean allowHttp;
     private final boolean allowPrivateNetworks;
 
     public DeliveryRules(Set<String> allowedHosts, boolean allowHttp, boolean allowPrivateNetworks) {
-        this.allowedHosts = allowedHosts.stream().map(host -> host.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        this.allowedHosts =
+                allowedHosts.stream().map(host -> host.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         this.allowHttp = allowHttp;
         this.allowPrivateNetworks = allowPrivateNetworks;
     }
 
     /** @param commaSeparated WEBHOOK_ALLOWED_HOSTS as configured, possibly empty */
     public static Set<String> hosts(Optional<String> commaSeparated) {
-        return commaSeparated.stream().flatMap(list -> Arrays.stream(list.split(",")))
-                .map(String::trim).filter(host -> !host.isEmpty()).collect(Collectors.toSet());
+        return commaSeparated.stream()
+                .flatMap(list -> Arrays.stream(list.split(",")))
+                .map(String::trim)
+                .filter(host -> !host.isEmpty())
+                .collect(Collectors.toSet());
     }
 
     /**
@@ -60,16 +66,19 @@ public final class DeliveryRules {
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("https") && !(allowHttp && scheme.equals("http"))) {
-            return Optional.of(new Refusal(Reason.SCHEME, "scheme '" + scheme + "' is not allowed (https only unless "
-                    + "WEBHOOK_ALLOW_HTTP=true)"));
+            return Optional.of(new Refusal(
+                    Reason.SCHEME,
+                    "scheme '" + scheme + "' is not allowed (https only unless " + "WEBHOOK_ALLOW_HTTP=true)"));
         }
         if (uri.getHost() == null) {
             return Optional.of(new Refusal(Reason.SCHEME, "no host"));
         }
         String host = hostOf(uri);
         if (callback && !allowedHosts.contains(host)) {
-            return Optional.of(new Refusal(Reason.HOST_NOT_ALLOWED, "host " + host + " is not on WEBHOOK_ALLOWED_HOSTS"
-                    + (allowedHosts.isEmpty() ? " (empty: no callback_url is accepted)" : "")));
+            return Optional.of(new Refusal(
+                    Reason.HOST_NOT_ALLOWED,
+                    "host " + host + " is not on WEBHOOK_ALLOWED_HOSTS"
+                            + (allowedHosts.isEmpty() ? " (empty: no callback_url is accepted)" : "")));
         }
         return Optional.empty();
     }
@@ -85,8 +94,10 @@ public final class DeliveryRules {
         for (InetAddress address : resolved) {
             Optional<String> range = AddressRanges.refusal(address);
             if (range.isPresent()) {
-                return Optional.of(new Refusal(Reason.ADDRESS, host + " resolved to " + address.getHostAddress()
-                        + ", a " + range.get() + " address (allowed only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)"));
+                return Optional.of(new Refusal(
+                        Reason.ADDRESS,
+                        host + " resolved to " + address.getHostAddress() + ", a " + range.get()
+                                + " address (allowed only with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true)"));
             }
         }
         return Optional.empty();

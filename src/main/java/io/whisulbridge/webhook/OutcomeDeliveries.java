@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +32,8 @@ public final class OutcomeDeliveries {
      * @param ceId the record's {@code ce_id} header, or null when CloudEvents are off (then derived the same way)
      * @param ceTime the record's {@code ce_time} header, or null (then the record's timestamp)
      */
-    public List<Delivery> of(boolean song, String requestId, String ceId, String ceTime, Instant recordTime,
-            String value) {
+    public List<Delivery> of(
+            boolean song, String requestId, String ceId, String ceTime, Instant recordTime, String value) {
         JsonNode outcome;
         try {
             outcome = json.readTree(value);

@@ -10,6 +10,18 @@ import io.whisulbridge.config.KafkaConnection;
 import io.whisulbridge.metrics.BridgeMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,19 +39,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
-
-import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Delivers every outcome on {@code songs} and {@code song-failures} as a signed webhook, in a consumer group of its
@@ -78,8 +77,12 @@ public class WebhookDispatcher {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
 
-    public WebhookDispatcher(BridgeConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafka,
-            WebhookSender sender, BridgeMetrics metrics, ObjectMapper json) {
+    public WebhookDispatcher(
+            BridgeConfig config,
+            @Identifier("default-kafka-broker") Map<String, Object> kafka,
+            WebhookSender sender,
+            BridgeMetrics metrics,
+            ObjectMapper json) {
         this.settings = config.webhook();
         this.kafka = kafka;
         BridgeConfig.Topics topics = config.bridge().topics();
@@ -87,7 +90,8 @@ public class WebhookDispatcher {
         this.failures = topics.failures();
         this.retryTopic = topics.webhookRetry();
         this.exhaustedTopic = topics.webhookExhausted();
-        this.group = settings.consumerGroup().filter(name -> !name.isBlank())
+        this.group = settings.consumerGroup()
+                .filter(name -> !name.isBlank())
                 .orElse(config.bridge().consumerGroup() + "-webhooks");
         this.sender = sender;
         this.deliveries = new OutcomeDeliveries(json, OutcomeDeliveries.urls(settings.urls()));
@@ -110,7 +114,8 @@ public class WebhookDispatcher {
         // written after the thread field: stop() reads running first, and then sees the thread
         running = true;
         thread.start();
-        LOG.infof("webhooks: dispatcher on, consumer group %s, %d operator URL(s), %d attempts per delivery",
+        LOG.infof(
+                "webhooks: dispatcher on, consumer group %s, %d operator URL(s), %d attempts per delivery",
                 group, OutcomeDeliveries.urls(settings.urls()).size(), schedule.attempts());
     }
 
@@ -130,7 +135,7 @@ public class WebhookDispatcher {
     private void run() {
         while (running) {
             try (KafkaConsumer<String, byte[]> opened = new KafkaConsumer<>(consumerConfig());
-                 KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
+                    KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig())) {
                 consumer = opened;
                 new Session(opened, producer, producer.partitionsFor(retryTopic).size()).run();
             } catch (WakeupException stopping) {
@@ -139,8 +144,11 @@ public class WebhookDispatcher {
                 if (!running) {
                     break;
                 }
-                LOG.errorf(failure, "webhooks: the dispatcher failed; it starts again in %s from the last committed "
-                        + "offsets (deliveries not committed are attempted again)", RESTART_BACKOFF);
+                LOG.errorf(
+                        failure,
+                        "webhooks: the dispatcher failed; it starts again in %s from the last committed "
+                                + "offsets (deliveries not committed are attempted again)",
+                        RESTART_BACKOFF);
                 metrics.internalFailure();
                 try {
                     Thread.sleep(RESTART_BACKOFF.toMillis());
@@ -179,7 +187,9 @@ public class WebhookDispatcher {
 
         private void resumeDue(Instant now) {
             List<TopicPartition> due = pausedUntil.entrySet().stream()
-                    .filter(entry -> !entry.getValue().isAfter(now)).map(Map.Entry::getKey).toList();
+                    .filter(entry -> !entry.getValue().isAfter(now))
+                    .map(Map.Entry::getKey)
+                    .toList();
             if (!due.isEmpty()) {
                 consumer.resume(due);
                 due.forEach(pausedUntil::remove);
@@ -187,7 +197,8 @@ public class WebhookDispatcher {
         }
 
         private Duration nextPoll(Instant now) {
-            return pausedUntil.values().stream().min(Instant::compareTo)
+            return pausedUntil.values().stream()
+                    .min(Instant::compareTo)
                     .map(first -> Duration.between(now, first))
                     .filter(untilFirst -> untilFirst.compareTo(IDLE_POLL) < 0)
                     .map(untilFirst -> untilFirst.isNegative() ? Duration.ZERO : untilFirst)
@@ -203,7 +214,9 @@ public class WebhookDispatcher {
                 for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
                     if (partition.topic().equals(retryTopic)) {
                         Delivery waiting = readRetry(record);
-                        if (waiting != null && waiting.dueAt() != null && waiting.dueAt().isAfter(now)) {
+                        if (waiting != null
+                                && waiting.dueAt() != null
+                                && waiting.dueAt().isAfter(now)) {
                             waitUntilDue(partition, record.offset(), waiting.dueAt());
                             break;
                         }
@@ -238,8 +251,12 @@ public class WebhookDispatcher {
             if (record.value() == null || record.key() == null) {
                 return List.of();
             }
-            return deliveries.of(record.topic().equals(songs), record.key(), header(record, "ce_id"),
-                    header(record, "ce_time"), Instant.ofEpochMilli(record.timestamp()),
+            return deliveries.of(
+                    record.topic().equals(songs),
+                    record.key(),
+                    header(record, "ce_id"),
+                    header(record, "ce_time"),
+                    Instant.ofEpochMilli(record.timestamp()),
                     new String(record.value(), StandardCharsets.UTF_8));
         }
 
@@ -247,7 +264,8 @@ public class WebhookDispatcher {
             try {
                 return json.readValue(record.value(), Delivery.class);
             } catch (IOException | RuntimeException unreadable) {
-                LOG.errorf("webhooks: record %s-%d@%d on the retry topic is not a delivery; skipped (%s)",
+                LOG.errorf(
+                        "webhooks: record %s-%d@%d on the retry topic is not a delivery; skipped (%s)",
                         record.topic(), record.partition(), record.offset(), unreadable.getMessage());
                 return null;
             }
@@ -261,11 +279,15 @@ public class WebhookDispatcher {
             int concurrency = Math.max(1, settings.maxInFlight());
             long rounds = (work.size() + concurrency - 1) / concurrency;
             Duration budget = settings.timeout().plusSeconds(5).multipliedBy(rounds + 1);
-            return Multi.createFrom().iterable(work)
-                    .onItem().transformToUni(delivery -> sender.attempt(delivery).map(attempt -> new Result(delivery, attempt)))
+            return Multi.createFrom()
+                    .iterable(work)
+                    .onItem()
+                    .transformToUni(delivery -> sender.attempt(delivery).map(attempt -> new Result(delivery, attempt)))
                     .merge(concurrency)
-                    .collect().asList()
-                    .await().atMost(budget);
+                    .collect()
+                    .asList()
+                    .await()
+                    .atMost(budget);
         }
 
         private void record(Result result, List<Future<RecordMetadata>> writes) {
@@ -277,34 +299,44 @@ public class WebhookDispatcher {
                 LOG.debugf("webhooks: %s delivered to %s (%d)", delivery.webhookId(), where, delivered.status());
             } else if (attempt instanceof Attempt.Gone gone) {
                 metrics.webhookAttempt("gone", gone.statusClass());
-                LOG.infof("webhooks: %s to %s answered 410 Gone; no more attempts for this delivery",
+                LOG.infof(
+                        "webhooks: %s to %s answered 410 Gone; no more attempts for this delivery",
                         delivery.webhookId(), where);
             } else if (attempt instanceof Attempt.Refused refused) {
                 metrics.webhookRefused(refused.refusal().reason().tag);
-                LOG.warnf("webhooks: delivery of %s to %s refused, nothing was sent: %s. The outcome is on Kafka "
-                        + "as usual.", delivery.webhookId(), where, refused.refusal().detail());
+                LOG.warnf(
+                        "webhooks: delivery of %s to %s refused, nothing was sent: %s. The outcome is on Kafka "
+                                + "as usual.",
+                        delivery.webhookId(), where, refused.refusal().detail());
             } else if (attempt instanceof Attempt.Failed failed) {
                 metrics.webhookAttempt("failed", failed.statusClass());
                 retryOrGiveUp(delivery, failed, where, writes);
             }
         }
 
-        private void retryOrGiveUp(Delivery delivery, Attempt.Failed failed, String where,
-                List<Future<RecordMetadata>> writes) {
+        private void retryOrGiveUp(
+                Delivery delivery, Attempt.Failed failed, String where, List<Future<RecordMetadata>> writes) {
             int attempts = delivery.attempts() + 1;
             var delay = schedule.delayAfter(attempts, failed.retryAfter(), ThreadLocalRandom.current());
             if (delay.isPresent()) {
                 Delivery next = delivery.failed(failed.error(), Instant.now().plus(delay.get()));
-                writes.add(producer.send(new ProducerRecord<>(retryTopic, schedule.lane(delay.get(), lanes),
-                        delivery.webhookId(), write(next))));
+                writes.add(producer.send(new ProducerRecord<>(
+                        retryTopic, schedule.lane(delay.get(), lanes), delivery.webhookId(), write(next))));
                 metrics.webhookRetryScheduled();
-                LOG.infof("webhooks: %s to %s failed (%s); attempt %d of %d in %d s", delivery.webhookId(), where,
-                        failed.error(), attempts + 1, schedule.attempts(), delay.get().toSeconds());
+                LOG.infof(
+                        "webhooks: %s to %s failed (%s); attempt %d of %d in %d s",
+                        delivery.webhookId(),
+                        where,
+                        failed.error(),
+                        attempts + 1,
+                        schedule.attempts(),
+                        delay.get().toSeconds());
             } else {
                 Delivery last = delivery.failed(failed.error(), null);
                 writes.add(producer.send(new ProducerRecord<>(exhaustedTopic, delivery.webhookId(), write(last))));
                 metrics.webhookExhausted();
-                LOG.warnf("webhooks: %s to %s failed %d times, the last with %s; given up (on %s)",
+                LOG.warnf(
+                        "webhooks: %s to %s failed %d times, the last with %s; given up (on %s)",
                         delivery.webhookId(), where, attempts, failed.error(), exhaustedTopic);
             }
         }
@@ -325,8 +357,7 @@ public class WebhookDispatcher {
         }
     }
 
-    private record Result(Delivery delivery, Attempt attempt) {
-    }
+    private record Result(Delivery delivery, Attempt attempt) {}
 
     private String write(Delivery delivery) {
         try {
@@ -370,7 +401,8 @@ public class WebhookDispatcher {
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, perPoll);
         // a poll of N outcomes makes N x (operator URLs + 1) attempts at most, WEBHOOK_MAX_IN_FLIGHT at a time
         long rounds = OutcomeDeliveries.urls(settings.urls()).size() + 2L;
-        long longestPoll = settings.timeout().plusSeconds(5).multipliedBy(rounds + 1).toMillis();
+        long longestPoll =
+                settings.timeout().plusSeconds(5).multipliedBy(rounds + 1).toMillis();
         config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.max(300_000L, 2 * longestPoll));
         return config;
     }

@@ -16,7 +16,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.whisulbridge.config.BridgeConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -47,21 +46,23 @@ public class WebhookSender {
 
     public WebhookSender(Vertx vertx, BridgeConfig config) {
         BridgeConfig.Webhook webhook = config.webhook();
-        this.rules = new DeliveryRules(DeliveryRules.hosts(webhook.allowedHosts()), webhook.allowHttp(),
-                webhook.allowPrivateNetworks());
+        this.rules = new DeliveryRules(
+                DeliveryRules.hosts(webhook.allowedHosts()), webhook.allowHttp(), webhook.allowPrivateNetworks());
         this.signer = webhook.secret().filter(secret -> !secret.isBlank()).map(WebhookSigner::of);
         this.timeout = webhook.timeout();
-        this.http = vertx.getDelegate().createHttpClient(new HttpClientOptions()
-                .setMaxPoolSize(Math.max(1, webhook.maxInFlight()))
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-                .setKeepAlive(true)
-                .setKeepAliveTimeout(30)
-                // the TLS name and the certificate check are the URL's host, though the socket goes to a checked address
-                .setForceSni(true)
-                .setVerifyHost(true)
-                // headers carry signatures; they are never logged
-                .setLogActivity(false)
-                .setTracingPolicy(TracingPolicy.IGNORE));
+        this.http = vertx.getDelegate()
+                .createHttpClient(new HttpClientOptions()
+                        .setMaxPoolSize(Math.max(1, webhook.maxInFlight()))
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                        .setKeepAlive(true)
+                        .setKeepAliveTimeout(30)
+                        // the TLS name and the certificate check are the URL's host, though the socket goes to a
+                        // checked address
+                        .setForceSni(true)
+                        .setVerifyHost(true)
+                        // headers carry signatures; they are never logged
+                        .setLogActivity(false)
+                        .setTracingPolicy(TracingPolicy.IGNORE));
     }
 
     public boolean canSign() {
@@ -77,8 +78,11 @@ public class WebhookSender {
         String host = DeliveryRules.hostOf(uri);
         return resolve(host)
                 .flatMap(addresses -> checkThenSend(delivery, uri, host, addresses))
-                .ifNoItem().after(timeout).recoverWithItem(() -> Attempt.noResponse("no answer within " + timeout))
-                .onFailure().recoverWithItem(failure -> Attempt.noResponse(describe(failure)));
+                .ifNoItem()
+                .after(timeout)
+                .recoverWithItem(() -> Attempt.noResponse("no answer within " + timeout))
+                .onFailure()
+                .recoverWithItem(failure -> Attempt.noResponse(describe(failure)));
     }
 
     private Uni<List<InetAddress>> resolve(String host) {
@@ -98,7 +102,8 @@ public class WebhookSender {
         if (refused.isPresent()) {
             return Uni.createFrom().item(new Attempt.Refused(refused.get()));
         }
-        return Uni.createFrom().completionStage(() -> send(delivery, uri, addresses.get(0)).toCompletionStage());
+        return Uni.createFrom()
+                .completionStage(() -> send(delivery, uri, addresses.get(0)).toCompletionStage());
     }
 
     private Future<Attempt> send(Delivery delivery, URI uri, InetAddress address) {
@@ -142,9 +147,13 @@ public class WebhookSender {
     }
 
     private static Attempt classify(HttpClientResponse response, Buffer head) {
-        String text = head.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-        return Attempt.ofResponse(response.statusCode(), response.getHeader("Retry-After"),
-                text.length() > 200 ? text.substring(0, 200) + "…" : text, Instant.now());
+        String text =
+                head.toString(StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
+        return Attempt.ofResponse(
+                response.statusCode(),
+                response.getHeader("Retry-After"),
+                text.length() > 200 ? text.substring(0, 200) + "…" : text,
+                Instant.now());
     }
 
     private static String describe(Throwable failure) {

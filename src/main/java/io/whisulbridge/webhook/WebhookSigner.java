@@ -3,7 +3,6 @@ package io.whisulbridge.webhook;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.EmptyWebhookSecretException;
 import com.standardwebhooks.exceptions.WebhookSigningException;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,14 +31,14 @@ public final class WebhookSigner {
             }
             if (!trimmed.startsWith(PREFIX)) {
                 // the message names the position only: the value is a secret
-                throw new IllegalArgumentException("WEBHOOK_SECRET: secret #" + (keys.size() + 1)
-                        + " does not start with " + PREFIX);
+                throw new IllegalArgumentException(
+                        "WEBHOOK_SECRET: secret #" + (keys.size() + 1) + " does not start with " + PREFIX);
             }
             try {
                 keys.add(new Webhook(trimmed));
             } catch (EmptyWebhookSecretException | IllegalArgumentException notBase64) {
-                throw new IllegalArgumentException("WEBHOOK_SECRET: secret #" + (keys.size() + 1)
-                        + " is not " + PREFIX + " followed by base64");
+                throw new IllegalArgumentException(
+                        "WEBHOOK_SECRET: secret #" + (keys.size() + 1) + " is not " + PREFIX + " followed by base64");
             }
         }
         if (keys.isEmpty()) {

@@ -1,10 +1,10 @@
 package io.whisulbridge.archive;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class ArchiveKeysTest {
 
@@ -12,9 +12,15 @@ class ArchiveKeysTest {
     void aKeyNamesPrefixRequestJobAndPartWithTheUrlsExtension() {
         assertThat(ArchiveKeys.key("songs", "req-1", "7f3a", ArchivePart.SONG, "https://cdn.whisul.com/a/7f3a.mp3"))
                 .isEqualTo("songs/req-1/7f3a/song.mp3");
-        assertThat(ArchiveKeys.key("/archive/whisul/", "req-1", "7f3a", ArchivePart.COVER,
-                "https://cdn.whisul.com/a/7f3a.JPG?sig=abc")).isEqualTo("archive/whisul/req-1/7f3a/cover.jpg");
-        assertThat(ArchiveKeys.key("", "r", "j", ArchivePart.SONG, "https://x/y.wav")).isEqualTo("r/j/song.wav");
+        assertThat(ArchiveKeys.key(
+                        "/archive/whisul/",
+                        "req-1",
+                        "7f3a",
+                        ArchivePart.COVER,
+                        "https://cdn.whisul.com/a/7f3a.JPG?sig=abc"))
+                .isEqualTo("archive/whisul/req-1/7f3a/cover.jpg");
+        assertThat(ArchiveKeys.key("", "r", "j", ArchivePart.SONG, "https://x/y.wav"))
+                .isEqualTo("r/j/song.wav");
     }
 
     @Test
@@ -27,13 +33,13 @@ class ArchiveKeysTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "https://cdn/x/song.mp3, mp3",
-            "https://cdn/x/song, bin",
-            "https://cdn/x/song., bin",
-            "https://cdn/x.dir/song, bin",
-            "https://cdn/x/song.toolongextension, bin",
-            "https://cdn/x/song.m p3, bin",
-            "not a url at all %%, bin",
+        "https://cdn/x/song.mp3, mp3",
+        "https://cdn/x/song, bin",
+        "https://cdn/x/song., bin",
+        "https://cdn/x.dir/song, bin",
+        "https://cdn/x/song.toolongextension, bin",
+        "https://cdn/x/song.m p3, bin",
+        "not a url at all %%, bin",
     })
     void extensionsComeFromTheUrlPathOrAreBin(String url, String extension) {
         assertThat(ArchiveKeys.extension(url)).isEqualTo(extension);

@@ -1,9 +1,5 @@
 package io.whisulbridge.bench;
 
-import io.whisulbridge.cli.BrokerProcess;
-import io.whisulbridge.cli.S3MockProcess;
-import io.whisulbridge.config.TopicSet;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
@@ -12,9 +8,29 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.whisulbridge.cli.BrokerProcess;
+import io.whisulbridge.cli.S3MockProcess;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.EmulatorStats;
 import io.whisulbridge.emulator.WhisulEmulator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,24 +45,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.Locale;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The benchmark harness (issue 7). It starts a real broker and the packaged bridge (or the naive baseline) as
  * separate processes, runs the Whisul emulator in this JVM, publishes prompts and measures from outside. See
@@ -58,19 +56,46 @@ public final class Bench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Sizes of one run. Time-like knobs are scaled by {@code timeScale} in the smoke run. */
-    record Options(String label, Path workDir, Path plotDir, int throughputPrompts, int naiveThroughputPrompts,
-            Duration ceilingFor, int pollPrompts, int naivePollPrompts, Duration pollJobMin, Duration pollJobMax,
-            double timeScale, Duration pollGroupMax, int[] capacitySteps, Duration capacityJobMin,
-            Duration capacityJobMax, Duration capacityPoll, Duration capacityHold, Duration capacityRampMax,
-            int capacityFeedPerSecond, double steadyRatePerSecond, Duration steadySubmitFor, Duration steadyWarmup, List<String> scenarios) {
+    record Options(
+            String label,
+            Path workDir,
+            Path plotDir,
+            int throughputPrompts,
+            int naiveThroughputPrompts,
+            Duration ceilingFor,
+            int pollPrompts,
+            int naivePollPrompts,
+            Duration pollJobMin,
+            Duration pollJobMax,
+            double timeScale,
+            Duration pollGroupMax,
+            int[] capacitySteps,
+            Duration capacityJobMin,
+            Duration capacityJobMax,
+            Duration capacityPoll,
+            Duration capacityHold,
+            Duration capacityRampMax,
+            int capacityFeedPerSecond,
+            double steadyRatePerSecond,
+            Duration steadySubmitFor,
+            Duration steadyWarmup,
+            List<String> scenarios) {
 
         /** Scenarios of the smoke run. {@code throughput-baseline} is opt-in everywhere. */
         static final List<String> DEFAULT_SCENARIOS = List.of("throughput", "polling", "polling-steady", "capacity");
-        static final List<String> ALL_SCENARIOS = List.of("throughput", "throughput-baseline", "polling", "polling-steady",
-                "capacity", "ledger-takeover", "archive", "polling-sim");
+
+        static final List<String> ALL_SCENARIOS = List.of(
+                "throughput",
+                "throughput-baseline",
+                "polling",
+                "polling-steady",
+                "capacity",
+                "ledger-takeover",
+                "archive",
+                "polling-sim");
         /** The full run adds the ledger takeover (it waits for a checkpoint, so the smoke run leaves it out). */
-        static final List<String> FULL_SCENARIOS = List.of("polling-sim", "throughput", "polling", "polling-steady",
-                "capacity", "ledger-takeover", "archive");
+        static final List<String> FULL_SCENARIOS = List.of(
+                "polling-sim", "throughput", "polling", "polling-steady", "capacity", "ledger-takeover", "archive");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -78,50 +103,144 @@ public final class Bench {
                     throw new IllegalArgumentException("unknown scenario " + n + "; known: " + ALL_SCENARIOS);
                 }
             }
-            return new Options(label, workDir, plotDir, throughputPrompts, naiveThroughputPrompts, ceilingFor, pollPrompts,
-                    naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
-                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, capacityFeedPerSecond, steadyRatePerSecond, steadySubmitFor,
-                    steadyWarmup, List.copyOf(names));
+            return new Options(
+                    label,
+                    workDir,
+                    plotDir,
+                    throughputPrompts,
+                    naiveThroughputPrompts,
+                    ceilingFor,
+                    pollPrompts,
+                    naivePollPrompts,
+                    pollJobMin,
+                    pollJobMax,
+                    timeScale,
+                    pollGroupMax,
+                    capacitySteps,
+                    capacityJobMin,
+                    capacityJobMax,
+                    capacityPoll,
+                    capacityHold,
+                    capacityRampMax,
+                    capacityFeedPerSecond,
+                    steadyRatePerSecond,
+                    steadySubmitFor,
+                    steadyWarmup,
+                    List.copyOf(names));
         }
 
         Options withThroughputPrompts(int bridge, int naive) {
-            return new Options(label, workDir, plotDir, bridge, naive, ceilingFor, pollPrompts,
-                    naivePollPrompts, pollJobMin, pollJobMax, timeScale, pollGroupMax, capacitySteps, capacityJobMin,
-                    capacityJobMax, capacityPoll, capacityHold, capacityRampMax, capacityFeedPerSecond, steadyRatePerSecond, steadySubmitFor,
-                    steadyWarmup, scenarios);
+            return new Options(
+                    label,
+                    workDir,
+                    plotDir,
+                    bridge,
+                    naive,
+                    ceilingFor,
+                    pollPrompts,
+                    naivePollPrompts,
+                    pollJobMin,
+                    pollJobMax,
+                    timeScale,
+                    pollGroupMax,
+                    capacitySteps,
+                    capacityJobMin,
+                    capacityJobMax,
+                    capacityPoll,
+                    capacityHold,
+                    capacityRampMax,
+                    capacityFeedPerSecond,
+                    steadyRatePerSecond,
+                    steadySubmitFor,
+                    steadyWarmup,
+                    scenarios);
         }
 
         static Options full() {
-            return new Options("full", Path.of("target", "bench"), Path.of("docs", "benchmarks"), 100_000, 2_000,
-                    Duration.ofSeconds(20), 1_000, 400, Duration.ofSeconds(60), Duration.ofSeconds(180), 1.0,
-                    Duration.ofMinutes(5), new int[] {10_000, 25_000, 50_000}, Duration.ofSeconds(60),
-                    Duration.ofSeconds(180), Duration.ofSeconds(10), Duration.ofSeconds(180), Duration.ofSeconds(120),
-                    1_000, 4.0, Duration.ofSeconds(480), Duration.ofSeconds(240), FULL_SCENARIOS);
+            return new Options(
+                    "full",
+                    Path.of("target", "bench"),
+                    Path.of("docs", "benchmarks"),
+                    100_000,
+                    2_000,
+                    Duration.ofSeconds(20),
+                    1_000,
+                    400,
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(180),
+                    1.0,
+                    Duration.ofMinutes(5),
+                    new int[] {10_000, 25_000, 50_000},
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(180),
+                    Duration.ofSeconds(10),
+                    Duration.ofSeconds(180),
+                    Duration.ofSeconds(120),
+                    1_000,
+                    4.0,
+                    Duration.ofSeconds(480),
+                    Duration.ofSeconds(240),
+                    FULL_SCENARIOS);
         }
 
         static Options smoke() {
-            return new Options("smoke", Path.of("target", "bench-smoke"), Path.of("target", "bench-smoke"), 300, 40,
-                    Duration.ofSeconds(2), 100, 40, Duration.ofMillis(1500), Duration.ofMillis(3000), 0.1,
-                    Duration.ofSeconds(30), new int[] {300}, Duration.ofSeconds(3), Duration.ofSeconds(6),
-                    Duration.ofMillis(500), Duration.ofSeconds(4), Duration.ofSeconds(30),
-                    1_000, 20.0, Duration.ofSeconds(20), Duration.ofSeconds(8), DEFAULT_SCENARIOS);
+            return new Options(
+                    "smoke",
+                    Path.of("target", "bench-smoke"),
+                    Path.of("target", "bench-smoke"),
+                    300,
+                    40,
+                    Duration.ofSeconds(2),
+                    100,
+                    40,
+                    Duration.ofMillis(1500),
+                    Duration.ofMillis(3000),
+                    0.1,
+                    Duration.ofSeconds(30),
+                    new int[] {300},
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(6),
+                    Duration.ofMillis(500),
+                    Duration.ofSeconds(4),
+                    Duration.ofSeconds(30),
+                    1_000,
+                    20.0,
+                    Duration.ofSeconds(20),
+                    Duration.ofSeconds(8),
+                    DEFAULT_SCENARIOS);
         }
     }
 
     /** One row of the results table. Absent figures are NaN. */
-    record Row(String scenario, String system, long prompts, long completed, long failed, double seconds,
-            double promptsPerSecond, double completedPerMinute, double requestsPerJob, double lagP50, double lagP95,
-            double lagP99, double peakInFlight, double heapMaxMiB, double liveHeapMaxMiB, double rssMaxMiB, double cpuMeanCores,
-            double slipP50, double slipP99, double slipMax, long pollsOver1sLate, long pollsMeasured) {
-    }
+    record Row(
+            String scenario,
+            String system,
+            long prompts,
+            long completed,
+            long failed,
+            double seconds,
+            double promptsPerSecond,
+            double completedPerMinute,
+            double requestsPerJob,
+            double lagP50,
+            double lagP95,
+            double lagP99,
+            double peakInFlight,
+            double heapMaxMiB,
+            double liveHeapMaxMiB,
+            double rssMaxMiB,
+            double cpuMeanCores,
+            double slipP50,
+            double slipP99,
+            double slipMax,
+            long pollsOver1sLate,
+            long pollsMeasured) {}
 
     /** A machine sample of the process under test. */
     /** {@code liveHeapBytes}: what the last GC left of the old generation, the heap the jobs really need; NaN if unknown. */
-    record Sample(long at, double inFlight, double heapBytes, double liveHeapBytes, double rssBytes, double cpuCores) {
-    }
+    record Sample(long at, double inFlight, double heapBytes, double liveHeapBytes, double rssBytes, double cpuCores) {}
 
-    record Results(List<Row> rows, double ceilingJobsPerSecond, Map<String, Path> plots, String markdown) {
-    }
+    record Results(List<Row> rows, double ceilingJobsPerSecond, Map<String, Path> plots, String markdown) {}
 
     public static void main(String[] args) throws Exception {
         Options options = Arrays.asList(args).contains("--smoke") ? Options.smoke() : Options.full();
@@ -134,7 +253,10 @@ public final class Bench {
             }
         }
         if (!named.isBlank()) {
-            options = options.withScenarios(Arrays.stream(named.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList());
+            options = options.withScenarios(Arrays.stream(named.split(","))
+                    .map(String::trim)
+                    .filter(x -> !x.isEmpty())
+                    .toList());
         }
         int bridgePrompts = options.throughputPrompts();
         int naivePrompts = options.naiveThroughputPrompts();
@@ -191,9 +313,15 @@ public final class Bench {
         vertx = Vertx.vertx();
         try (BrokerProcess b = BrokerProcess.start(o.workDir().resolve("broker-" + started), "768m")) {
             broker = b;
-            emulator = WhisulEmulator.startBlocking(vertx, EmulatorSettings.builder()
-                    .jobDuration(Duration.ofMillis(1)).statsMaxEntries(2_000_000)
-                    .completedJobTtl(Duration.ofMinutes(5)).renderCacheBytes(0).seed(7L).build());
+            emulator = WhisulEmulator.startBlocking(
+                    vertx,
+                    EmulatorSettings.builder()
+                            .jobDuration(Duration.ofMillis(1))
+                            .statsMaxEntries(2_000_000)
+                            .completedJobTtl(Duration.ofMinutes(5))
+                            .renderCacheBytes(0)
+                            .seed(7L)
+                            .build());
             log("emulator at " + emulator.baseUrl() + ", broker at " + broker.bootstrapServers());
             log("scenarios: " + o.scenarios());
             if (o.scenarios().contains("throughput")) {
@@ -228,11 +356,15 @@ public final class Bench {
     private void throughput() throws Exception {
         emulator.updateSettings(s -> s.jobDuration(Duration.ofMillis(1)));
         ceiling = emulatorCeiling(o.ceilingFor());
-        log(String.format(Locale.ROOT, "emulator ceiling (submit + poll per job, 64 connections, in-JVM client): %.0f jobs/s", ceiling));
+        log(String.format(
+                Locale.ROOT,
+                "emulator ceiling (submit + poll per job, 64 connections, in-JVM client): %.0f jobs/s",
+                ceiling));
 
         Scenario bridge = new Scenario("tp-bridge");
         try (BenchProcess p = bridge.startBridge("backoff", "512m", Map.of("BRIDGE_MAX_IN_FLIGHT", "50000"), null)) {
-            rows.add(bridge.drive(p, o.throughputPrompts(), Duration.ofMinutes(8), "throughput", "bridge (backoff)", null));
+            rows.add(bridge.drive(
+                    p, o.throughputPrompts(), Duration.ofMinutes(8), "throughput", "bridge (backoff)", null));
         }
         naiveThroughput();
     }
@@ -249,11 +381,19 @@ public final class Bench {
 
     private void pollingEfficiency() throws Exception {
         Scenario naive = new Scenario("pe-naive");
-        rows.addAll(scheduleBridgesAtOnce("pe-",
-                (s, p, system, proxy) -> s.drive(p, o.pollPrompts(), o.pollGroupMax(), "polling efficiency", system, proxy),
-                naive, viaProxy -> naive.startNaive(Math.round(5000 * o.timeScale()), viaProxy),
-                (s, p, system, proxy) -> s.drive(p, o.naivePollPrompts(), o.pollGroupMax(), "polling efficiency",
-                        "naive baseline (sleep " + 5 * o.timeScale() + " s)", proxy)));
+        rows.addAll(scheduleBridgesAtOnce(
+                "pe-",
+                (s, p, system, proxy) ->
+                        s.drive(p, o.pollPrompts(), o.pollGroupMax(), "polling efficiency", system, proxy),
+                naive,
+                viaProxy -> naive.startNaive(Math.round(5000 * o.timeScale()), viaProxy),
+                (s, p, system, proxy) -> s.drive(
+                        p,
+                        o.naivePollPrompts(),
+                        o.pollGroupMax(),
+                        "polling efficiency",
+                        "naive baseline (sleep " + 5 * o.timeScale() + " s)",
+                        proxy)));
     }
 
     /** One system's drive, given its scenario, its process, its name in the table and the recording proxy. */
@@ -270,8 +410,8 @@ public final class Bench {
      * the naive baseline, all reaching the emulator (jobs of the polling length) through one recording proxy and
      * driven at once. Rows come back sorted by system.
      */
-    private List<Row> scheduleBridgesAtOnce(String prefix, Drive bridgeDrive, Scenario naive, Launch naiveLaunch,
-            Drive naiveDrive) throws Exception {
+    private List<Row> scheduleBridgesAtOnce(
+            String prefix, Drive bridgeDrive, Scenario naive, Launch naiveLaunch, Drive naiveDrive) throws Exception {
         emulator.updateSettings(s -> s.jobDuration(o.pollJobMin(), o.pollJobMax()));
         RecordingProxy proxy = new RecordingProxy(emulator.port());
         String proxyId = await(vertx.deployVerticle(proxy));
@@ -281,7 +421,8 @@ public final class Bench {
         List<Callable<Row>> drives = new ArrayList<>();
         try {
             // the full run adds issue 15's schedule; the smoke run keeps to three bridges for its time limit
-            List<String> schedules = o.label().equals("full") ? List.of("fixed", "backoff", "adaptive", "survival")
+            List<String> schedules = o.label().equals("full")
+                    ? List.of("fixed", "backoff", "adaptive", "survival")
                     : List.of("fixed", "backoff", "adaptive");
             for (String schedule : schedules) {
                 Scenario s = new Scenario(prefix + schedule);
@@ -309,21 +450,24 @@ public final class Bench {
     }
 
     /** Runs every system's drive on a thread of its own, all at once; a drive that fails yields no row. */
-    private static List<Row> driveAtOnce(List<Scenario> scenarios, List<Callable<Row>> drives) throws InterruptedException {
+    private static List<Row> driveAtOnce(List<Scenario> scenarios, List<Callable<Row>> drives)
+            throws InterruptedException {
         List<Row> rows = new ArrayList<>();
         List<Thread> drivers = new ArrayList<>();
         for (int i = 0; i < drives.size(); i++) {
             Callable<Row> drive = drives.get(i);
-            Thread t = new Thread(() -> {
-                try {
-                    Row r = drive.call();
-                    synchronized (rows) {
-                        rows.add(r);
-                    }
-                } catch (Exception e) {
-                    e.printStackTrace();
-                }
-            }, "drive-" + scenarios.get(i).name);
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            Row r = drive.call();
+                            synchronized (rows) {
+                                rows.add(r);
+                            }
+                        } catch (Exception e) {
+                            e.printStackTrace();
+                        }
+                    },
+                    "drive-" + scenarios.get(i).name);
             t.start();
             drivers.add(t);
         }
@@ -341,16 +485,35 @@ public final class Bench {
      */
     private void pollingSteady() throws Exception {
         Duration drainMax = o.pollJobMax().plus(o.pollJobMax().dividedBy(4));
-        List<Row> found = scheduleBridgesAtOnce("ps-",
-                (s, p, system, proxy) -> s.driveSteady(p, o.steadyRatePerSecond(), o.steadySubmitFor(), o.steadyWarmup(),
-                        drainMax, "polling steady", system, proxy),
-                null, null, null);
+        List<Row> found = scheduleBridgesAtOnce(
+                "ps-",
+                (s, p, system, proxy) -> s.driveSteady(
+                        p,
+                        o.steadyRatePerSecond(),
+                        o.steadySubmitFor(),
+                        o.steadyWarmup(),
+                        drainMax,
+                        "polling steady",
+                        system,
+                        proxy),
+                null,
+                null,
+                null);
         rows.addAll(found);
-        Row fixed = found.stream().filter(r -> r.system().contains("fixed")).findFirst().orElse(null);
+        Row fixed = found.stream()
+                .filter(r -> r.system().contains("fixed"))
+                .findFirst()
+                .orElse(null);
         for (Row r : found) {
             if (fixed != null) {
-                log(String.format(Locale.ROOT, "polling steady: %s: %.2f requests/job (%.2fx fixed), lag p95 %.2f s (fixed %.2f s)",
-                        r.system(), r.requestsPerJob(), r.requestsPerJob() / fixed.requestsPerJob(), r.lagP95(), fixed.lagP95()));
+                log(String.format(
+                        Locale.ROOT,
+                        "polling steady: %s: %.2f requests/job (%.2fx fixed), lag p95 %.2f s (fixed %.2f s)",
+                        r.system(),
+                        r.requestsPerJob(),
+                        r.requestsPerJob() / fixed.requestsPerJob(),
+                        r.lagP95(),
+                        fixed.lagP95()));
             }
         }
     }
@@ -363,8 +526,8 @@ public final class Bench {
         String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
         int top = Arrays.stream(o.capacitySteps()).max().orElse(1000);
         Scenario s = new Scenario("cap");
-        Map<String, String> env = new LinkedHashMap<>(Map.of("BRIDGE_MAX_IN_FLIGHT", String.valueOf(top + 1000),
-                "WHISUL_MAX_CONNECTIONS", "200"));
+        Map<String, String> env = new LinkedHashMap<>(
+                Map.of("BRIDGE_MAX_IN_FLIGHT", String.valueOf(top + 1000), "WHISUL_MAX_CONNECTIONS", "200"));
         try (BenchProcess p = s.startBridge("fixed", "512m", env, viaProxy, o.capacityPoll())) {
             s.capacityRun(p, proxy);
         } finally {
@@ -386,11 +549,15 @@ public final class Bench {
         try (S3MockProcess s3 = S3MockProcess.start(o.workDir().resolve("s3-" + System.currentTimeMillis()), "songs")) {
             Scenario s = new Scenario("arch");
             Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(
-                    Map.entry("ARCHIVE_S3_BUCKET", "songs"), Map.entry("ARCHIVE_S3_ENDPOINT", s3.endpoint()),
-                    Map.entry("ARCHIVE_S3_REGION", "us-east-1"), Map.entry("ARCHIVE_S3_PATH_STYLE", "true"),
+                    Map.entry("ARCHIVE_S3_BUCKET", "songs"),
+                    Map.entry("ARCHIVE_S3_ENDPOINT", s3.endpoint()),
+                    Map.entry("ARCHIVE_S3_REGION", "us-east-1"),
+                    Map.entry("ARCHIVE_S3_PATH_STYLE", "true"),
                     Map.entry("ARCHIVE_MAX_CONCURRENT", String.valueOf(songs)),
-                    Map.entry("ARCHIVE_TRANSFER_TIMEOUT", "5m"), Map.entry("ARCHIVE_DEADLINE", "10m"),
-                    Map.entry("AWS_ACCESS_KEY_ID", "bench"), Map.entry("AWS_SECRET_ACCESS_KEY", "bench"),
+                    Map.entry("ARCHIVE_TRANSFER_TIMEOUT", "5m"),
+                    Map.entry("ARCHIVE_DEADLINE", "10m"),
+                    Map.entry("AWS_ACCESS_KEY_ID", "bench"),
+                    Map.entry("AWS_SECRET_ACCESS_KEY", "bench"),
                     Map.entry("AWS_EC2_METADATA_DISABLED", "true"),
                     // each retried transfer says why at DEBUG: the figures below count them
                     Map.entry("QUARKUS_LOG_CATEGORY__IO_WHISULBRIDGE_JOB__LEVEL", "DEBUG")));
@@ -401,13 +568,24 @@ public final class Bench {
                 double bytes = BenchProcess.sum(m, "whisul_bridge_archive_bytes_total");
                 double archived = BenchProcess.sum(m, "whisul_bridge_archive_songs_total{result=\"archived\"");
                 double retries = BenchProcess.sum(m, "whisul_bridge_archive_transfer_retries_total");
-                String figures = String.format(Locale.ROOT, "archive: %d songs of %d MiB + covers, %.0f fully archived, "
-                        + "%.0f MiB in %.1f s from publishing to the last outcome = %.1f MiB/s (%.0f Mbit/s) "
-                        + "including submit and polling; %.0f transfer retries; bridge heap max %.0f MiB "
-                        + "(-Xmx512m), live heap after GC max %.0f MiB, RSS max %.0f MiB, CPU %.2f cores",
-                        songs, songBytes >> 20, archived, bytes / (1 << 20), row.seconds(),
-                        bytes / (1 << 20) / row.seconds(), bytes * 8 / 1e6 / row.seconds(), retries, row.heapMaxMiB(),
-                        row.liveHeapMaxMiB(), row.rssMaxMiB(), row.cpuMeanCores());
+                String figures = String.format(
+                        Locale.ROOT,
+                        "archive: %d songs of %d MiB + covers, %.0f fully archived, "
+                                + "%.0f MiB in %.1f s from publishing to the last outcome = %.1f MiB/s (%.0f Mbit/s) "
+                                + "including submit and polling; %.0f transfer retries; bridge heap max %.0f MiB "
+                                + "(-Xmx512m), live heap after GC max %.0f MiB, RSS max %.0f MiB, CPU %.2f cores",
+                        songs,
+                        songBytes >> 20,
+                        archived,
+                        bytes / (1 << 20),
+                        row.seconds(),
+                        bytes / (1 << 20) / row.seconds(),
+                        bytes * 8 / 1e6 / row.seconds(),
+                        retries,
+                        row.heapMaxMiB(),
+                        row.liveHeapMaxMiB(),
+                        row.rssMaxMiB(),
+                        row.cpuMeanCores());
                 log(figures);
                 archiveFigures.add(figures);
             }
@@ -422,8 +600,12 @@ public final class Bench {
     private double emulatorCeiling(Duration forHowLong) throws Exception {
         emulator.resetStats();
         int connections = 64;
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-                .setDefaultPort(emulator.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections));
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setDefaultHost("127.0.0.1")
+                        .setDefaultPort(emulator.port())
+                        .setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(connections));
         String auth = "Bearer " + emulator.apiKey();
         AtomicLong jobs = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
@@ -439,8 +621,11 @@ public final class Bench {
                     return;
                 }
                 String body = "{\"prompt\":\"ceiling " + lane + " calm piano\"}";
-                client.request(HttpMethod.POST, "/api/generate").compose(req -> req.putHeader("Authorization", auth)
-                                .putHeader("Content-Type", "application/json").send(body).compose(r -> r.body()))
+                client.request(HttpMethod.POST, "/api/generate")
+                        .compose(req -> req.putHeader("Authorization", auth)
+                                .putHeader("Content-Type", "application/json")
+                                .send(body)
+                                .compose(r -> r.body()))
                         .compose(b -> poll(client, auth, new JsonReader(b.toString()).jobId()))
                         .onComplete(done -> {
                             if (System.currentTimeMillis() >= warmupEnd) {
@@ -466,7 +651,9 @@ public final class Bench {
     private Future<Void> poll(HttpClient client, String auth, String jobId) {
         return client.request(HttpMethod.GET, "/api/jobs/" + jobId)
                 .compose(req -> req.putHeader("Authorization", auth).send().compose(r -> r.body()))
-                .compose(b -> b.toString().contains("\"status\":\"running\"") ? poll(client, auth, jobId) : Future.succeededFuture());
+                .compose(b -> b.toString().contains("\"status\":\"running\"")
+                        ? poll(client, auth, jobId)
+                        : Future.succeededFuture());
     }
 
     private record JsonReader(String text) {
@@ -489,8 +676,7 @@ public final class Bench {
         private KafkaProducer<String, String> producer;
         private Path naiveStats;
 
-        record Outcome(String jobId, long receivedAt, long finishedAtSecondMs, boolean failed) {
-        }
+        record Outcome(String jobId, long receivedAt, long finishedAtSecondMs, boolean failed) {}
 
         Scenario(String name) throws Exception {
             this.name = name;
@@ -499,11 +685,13 @@ public final class Bench {
             broker.createTopics(topics.partitions(6, 3));
         }
 
-        BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl) throws Exception {
+        BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl)
+                throws Exception {
             return startBridge(schedule, xmx, extra, baseUrl, null);
         }
 
-        BenchProcess startBridge(String schedule, String xmx, Map<String, String> extra, String baseUrl, Duration fixedInterval)
+        BenchProcess startBridge(
+                String schedule, String xmx, Map<String, String> extra, String baseUrl, Duration fixedInterval)
                 throws Exception {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
@@ -539,9 +727,21 @@ public final class Bench {
 
         BenchProcess startNaive(long pollMs, String baseUrl) throws Exception {
             naiveStats = o.workDir().resolve("logs").resolve(prefix + ".stats");
-            return BenchProcess.naive(prefix, o.workDir().resolve("logs"), "512m", List.of(broker.bootstrapServers(),
-                    topics.prompts(), topics.songs(), topics.failures(), prefix, baseUrl, emulator.apiKey(),
-                    String.valueOf(pollMs), "200", naiveStats.toString()));
+            return BenchProcess.naive(
+                    prefix,
+                    o.workDir().resolve("logs"),
+                    "512m",
+                    List.of(
+                            broker.bootstrapServers(),
+                            topics.prompts(),
+                            topics.songs(),
+                            topics.failures(),
+                            prefix,
+                            baseUrl,
+                            emulator.apiKey(),
+                            String.valueOf(pollMs),
+                            "200",
+                            naiveStats.toString()));
         }
 
         String requestId(long i) {
@@ -554,10 +754,17 @@ public final class Bench {
 
         private KafkaProducer<String, String> producer() {
             if (producer == null) {
-                producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 5));
+                producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.bootstrapServers(),
+                        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                        StringSerializer.class.getName(),
+                        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                        StringSerializer.class.getName(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        5));
             }
             return producer;
         }
@@ -566,72 +773,85 @@ public final class Bench {
             KafkaProducer<String, String> p = producer();
             for (int i = 0; i < count; i++) {
                 String id = requestId(published.getAndIncrement());
-                p.send(new ProducerRecord<>(topics.prompts(), id,
-                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
+                p.send(new ProducerRecord<>(
+                        topics.prompts(), id, "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
             }
             p.flush();
         }
 
         Thread collect() {
-            Thread t = new Thread(() -> {
-                try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-                    List<TopicPartition> parts = new ArrayList<>();
-                    for (String topic : topics.outcomes()) {
-                        for (int i = 0; i < 3; i++) {
-                            parts.add(new TopicPartition(topic, i));
+            Thread t = new Thread(
+                    () -> {
+                        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+                            List<TopicPartition> parts = new ArrayList<>();
+                            for (String topic : topics.outcomes()) {
+                                for (int i = 0; i < 3; i++) {
+                                    parts.add(new TopicPartition(topic, i));
+                                }
+                            }
+                            c.assign(parts);
+                            c.seekToBeginning(parts);
+                            while (!stop.get()) {
+                                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                                    long now = System.currentTimeMillis();
+                                    boolean failed = r.topic().equals(topics.failures());
+                                    JsonNode v = JSON.readTree(r.value());
+                                    long fin = failed
+                                            ? 0
+                                            : finishedAt(v.path("finished_at").asText(""));
+                                    outcomes.putIfAbsent(
+                                            r.key(),
+                                            new Outcome(v.path("job_id").asText(null), now, fin, failed));
+                                }
+                            }
+                        } catch (Exception e) {
+                            e.printStackTrace();
                         }
-                    }
-                    c.assign(parts);
-                    c.seekToBeginning(parts);
-                    while (!stop.get()) {
-                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                            long now = System.currentTimeMillis();
-                            boolean failed = r.topic().equals(topics.failures());
-                            JsonNode v = JSON.readTree(r.value());
-                            long fin = failed ? 0 : finishedAt(v.path("finished_at").asText(""));
-                            outcomes.putIfAbsent(r.key(), new Outcome(v.path("job_id").asText(null), now, fin, failed));
-                        }
-                    }
-                } catch (Exception e) {
-                    e.printStackTrace();
-                }
-            }, "collect-" + name);
+                    },
+                    "collect-" + name);
             t.setDaemon(true);
             t.start();
             return t;
         }
 
         Thread sample(BenchProcess p) {
-            Thread t = new Thread(() -> {
-                p.cpuCores();
-                while (!stop.get()) {
-                    try {
-                        Thread.sleep(1000);
-                        double heap;
-                        double live = Double.NaN;
-                        double inFlight;
-                        if (naiveStats != null) {
-                            String[] f = Files.exists(naiveStats) ? Files.readString(naiveStats).trim().split(" ") : new String[0];
-                            heap = f.length > 1 ? Double.parseDouble(f[0]) : Double.NaN;
-                            inFlight = f.length > 1 ? Double.parseDouble(f[1]) : Double.NaN;
-                        } else {
-                            String m = p.metrics();
-                            heap = BenchProcess.sum(m, "jvm_memory_used_bytes{area=\"heap\"");
-                            live = BenchProcess.sum(m, "jvm_gc_live_data_size_bytes");
-                            inFlight = BenchProcess.sum(m, "whisul_bridge_jobs_in_flight");
+            Thread t = new Thread(
+                    () -> {
+                        p.cpuCores();
+                        while (!stop.get()) {
+                            try {
+                                Thread.sleep(1000);
+                                double heap;
+                                double live = Double.NaN;
+                                double inFlight;
+                                if (naiveStats != null) {
+                                    String[] f = Files.exists(naiveStats)
+                                            ? Files.readString(naiveStats)
+                                                    .trim()
+                                                    .split(" ")
+                                            : new String[0];
+                                    heap = f.length > 1 ? Double.parseDouble(f[0]) : Double.NaN;
+                                    inFlight = f.length > 1 ? Double.parseDouble(f[1]) : Double.NaN;
+                                } else {
+                                    String m = p.metrics();
+                                    heap = BenchProcess.sum(m, "jvm_memory_used_bytes{area=\"heap\"");
+                                    live = BenchProcess.sum(m, "jvm_gc_live_data_size_bytes");
+                                    inFlight = BenchProcess.sum(m, "whisul_bridge_jobs_in_flight");
+                                }
+                                samples.add(new Sample(
+                                        System.currentTimeMillis(), inFlight, heap, live, p.rssBytes(), p.cpuCores()));
+                            } catch (InterruptedException e) {
+                                return;
+                            } catch (Exception e) {
+                                // a missed sample
+                            }
                         }
-                        samples.add(new Sample(System.currentTimeMillis(), inFlight, heap, live, p.rssBytes(), p.cpuCores()));
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (Exception e) {
-                        // a missed sample
-                    }
-                }
-            }, "sample-" + name);
+                    },
+                    "sample-" + name);
             t.setDaemon(true);
             t.start();
             return t;
@@ -654,7 +874,10 @@ public final class Bench {
                     log(name + ": " + outcomes.size() + "/" + prompts + " outcomes");
                 }
             }
-            long lastOutcome = outcomes.values().stream().mapToLong(Outcome::receivedAt).max().orElse(System.currentTimeMillis());
+            long lastOutcome = outcomes.values().stream()
+                    .mapToLong(Outcome::receivedAt)
+                    .max()
+                    .orElse(System.currentTimeMillis());
             stop.set(true);
             if (producer != null) {
                 producer.close();
@@ -670,8 +893,16 @@ public final class Bench {
          * Publishes prompts at a constant rate for {@code submitFor}; measures only the prompts published from
          * {@code warmup} on, and waits (up to {@code drainMax} after the last prompt) for their outcomes.
          */
-        Row driveSteady(BenchProcess p, double ratePerSecond, Duration submitFor, Duration warmup, Duration drainMax,
-                String scenario, String system, RecordingProxy proxy) throws Exception {
+        Row driveSteady(
+                BenchProcess p,
+                double ratePerSecond,
+                Duration submitFor,
+                Duration warmup,
+                Duration drainMax,
+                String scenario,
+                String system,
+                RecordingProxy proxy)
+                throws Exception {
             collect();
             sample(p);
             long start = System.currentTimeMillis();
@@ -699,12 +930,16 @@ public final class Bench {
                     + (total - firstMeasured) + " from #" + firstMeasured);
             java.util.function.Predicate<String> measured = id -> indexOf(id) >= firstMeasured;
             long giveUp = System.currentTimeMillis() + drainMax.toMillis();
-            while (System.currentTimeMillis() < giveUp && p.process.isAlive()
+            while (System.currentTimeMillis() < giveUp
+                    && p.process.isAlive()
                     && outcomes.keySet().stream().filter(measured).count() < total - firstMeasured) {
                 Thread.sleep(500);
             }
-            long lastOutcome = outcomes.entrySet().stream().filter(e -> measured.test(e.getKey()))
-                    .mapToLong(e -> e.getValue().receivedAt()).max().orElse(System.currentTimeMillis());
+            long lastOutcome = outcomes.entrySet().stream()
+                    .filter(e -> measured.test(e.getKey()))
+                    .mapToLong(e -> e.getValue().receivedAt())
+                    .max()
+                    .orElse(System.currentTimeMillis());
             stop.set(true);
             if (producer != null) {
                 producer.close();
@@ -720,12 +955,23 @@ public final class Bench {
             return row(scenario, system, prompts, start, end, proxy, id -> true);
         }
 
-        Row row(String scenario, String system, long prompts, long start, long end, RecordingProxy proxy,
+        Row row(
+                String scenario,
+                String system,
+                long prompts,
+                long start,
+                long end,
+                RecordingProxy proxy,
                 java.util.function.Predicate<String> counted) {
             EmulatorStats stats = emulator.stats();
-            List<Outcome> done = outcomes.entrySet().stream().filter(e -> counted.test(e.getKey()))
-                    .map(Map.Entry::getValue).filter(x -> !x.failed()).toList();
-            long failed = outcomes.entrySet().stream().filter(e -> counted.test(e.getKey()) && e.getValue().failed()).count();
+            List<Outcome> done = outcomes.entrySet().stream()
+                    .filter(e -> counted.test(e.getKey()))
+                    .map(Map.Entry::getValue)
+                    .filter(x -> !x.failed())
+                    .toList();
+            long failed = outcomes.entrySet().stream()
+                    .filter(e -> counted.test(e.getKey()) && e.getValue().failed())
+                    .count();
             double seconds = (end - start) / 1000.0;
             double reqs = 0;
             long[] lags = new long[done.size()];
@@ -741,15 +987,43 @@ public final class Bench {
             }
             Arrays.sort(lags, 0, n);
             List<Sample> s = List.copyOf(samples);
-            return new Row(scenario, system, prompts, done.size(), failed, seconds, done.size() / seconds,
-                    done.size() / seconds * 60, n == 0 ? Double.NaN : reqs / n, pct(lags, n, 50) / 1000.0,
-                    pct(lags, n, 95) / 1000.0, pct(lags, n, 99) / 1000.0,
-                    s.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
-                    s.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
-                    s.stream().mapToDouble(Sample::liveHeapBytes).filter(x -> !Double.isNaN(x) && x > 0).max().orElse(Double.NaN) / (1 << 20),
+            return new Row(
+                    scenario,
+                    system,
+                    prompts,
+                    done.size(),
+                    failed,
+                    seconds,
+                    done.size() / seconds,
+                    done.size() / seconds * 60,
+                    n == 0 ? Double.NaN : reqs / n,
+                    pct(lags, n, 50) / 1000.0,
+                    pct(lags, n, 95) / 1000.0,
+                    pct(lags, n, 99) / 1000.0,
+                    s.stream()
+                            .mapToDouble(Sample::inFlight)
+                            .filter(x -> !Double.isNaN(x))
+                            .max()
+                            .orElse(Double.NaN),
+                    s.stream()
+                                    .mapToDouble(Sample::heapBytes)
+                                    .filter(x -> !Double.isNaN(x))
+                                    .max()
+                                    .orElse(Double.NaN)
+                            / (1 << 20),
+                    s.stream()
+                                    .mapToDouble(Sample::liveHeapBytes)
+                                    .filter(x -> !Double.isNaN(x) && x > 0)
+                                    .max()
+                                    .orElse(Double.NaN)
+                            / (1 << 20),
                     s.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
                     s.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
-                    Double.NaN, Double.NaN, Double.NaN, 0, 0);
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    0,
+                    0);
         }
 
         /** Closed loop: keep {@code step} prompts outstanding, hold each step and measure it. */
@@ -759,21 +1033,24 @@ public final class Bench {
             long initialDelay = o.capacityPoll().toMillis();
             long interval = o.capacityPoll().toMillis();
             AtomicLong target = new AtomicLong(0);
-            Thread feeder = new Thread(() -> {
-                while (!stop.get()) {
-                    long need = target.get() - (published.get() - outcomes.size());
-                    if (need > 0) {
-                        // a ramp at a bounded rate, as load grows in life; a step published at once would poll in
-                        // one wave every interval for as long as it is held
-                        publish((int) Math.min(need, Math.max(1, o.capacityFeedPerSecond() / 4)));
-                    }
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "feed-" + name);
+            Thread feeder = new Thread(
+                    () -> {
+                        while (!stop.get()) {
+                            long need = target.get() - (published.get() - outcomes.size());
+                            if (need > 0) {
+                                // a ramp at a bounded rate, as load grows in life; a step published at once would poll
+                                // in
+                                // one wave every interval for as long as it is held
+                                publish((int) Math.min(need, Math.max(1, o.capacityFeedPerSecond() / 4)));
+                            }
+                            try {
+                                Thread.sleep(250);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "feed-" + name);
             feeder.setDaemon(true);
             feeder.start();
             try {
@@ -793,29 +1070,70 @@ public final class Bench {
                         break;
                     }
                     long from = System.currentTimeMillis();
-                    log(String.format(Locale.ROOT, "capacity: step %d reached %s in %.1f s; holding %s", step,
-                            samples.isEmpty() ? "?" : String.valueOf(samples.get(samples.size() - 1).inFlight()),
-                            (from - rampStart) / 1000.0, o.capacityHold()));
+                    log(String.format(
+                            Locale.ROOT,
+                            "capacity: step %d reached %s in %.1f s; holding %s",
+                            step,
+                            samples.isEmpty()
+                                    ? "?"
+                                    : String.valueOf(
+                                            samples.get(samples.size() - 1).inFlight()),
+                            (from - rampStart) / 1000.0,
+                            o.capacityHold()));
                     long completedBefore = outcomes.size();
                     Thread.sleep(o.capacityHold().toMillis());
                     long to = System.currentTimeMillis();
                     long completedIn = outcomes.size() - completedBefore;
-                    List<Sample> window = samples.stream().filter(x -> x.at() >= from && x.at() <= to).toList();
-                    capacitySamples.addAll(samples.stream().filter(x -> x.at() >= rampStart && x.at() <= to).toList());
+                    List<Sample> window = samples.stream()
+                            .filter(x -> x.at() >= from && x.at() <= to)
+                            .toList();
+                    capacitySamples.addAll(samples.stream()
+                            .filter(x -> x.at() >= rampStart && x.at() <= to)
+                            .toList());
                     long[] late = slippage(proxy, from, to, initialDelay, interval);
                     int n = late.length;
                     long over = Arrays.stream(late).filter(x -> x > 1000).count();
                     double seconds = (to - from) / 1000.0;
-                    rows.add(new Row("capacity " + step, "bridge, fixed " + interval / 1000.0 + " s poll", published.get(),
-                            completedIn, 0, seconds, completedIn / seconds, completedIn / seconds * 60, Double.NaN,
-                            Double.NaN, Double.NaN, Double.NaN,
-                            window.stream().mapToDouble(Sample::inFlight).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN),
-                            window.stream().mapToDouble(Sample::heapBytes).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN) / (1 << 20),
-                            window.stream().mapToDouble(Sample::liveHeapBytes).filter(x -> !Double.isNaN(x) && x > 0).max().orElse(Double.NaN) / (1 << 20),
+                    rows.add(new Row(
+                            "capacity " + step,
+                            "bridge, fixed " + interval / 1000.0 + " s poll",
+                            published.get(),
+                            completedIn,
+                            0,
+                            seconds,
+                            completedIn / seconds,
+                            completedIn / seconds * 60,
+                            Double.NaN,
+                            Double.NaN,
+                            Double.NaN,
+                            Double.NaN,
+                            window.stream()
+                                    .mapToDouble(Sample::inFlight)
+                                    .filter(x -> !Double.isNaN(x))
+                                    .max()
+                                    .orElse(Double.NaN),
+                            window.stream()
+                                            .mapToDouble(Sample::heapBytes)
+                                            .filter(x -> !Double.isNaN(x))
+                                            .max()
+                                            .orElse(Double.NaN)
+                                    / (1 << 20),
+                            window.stream()
+                                            .mapToDouble(Sample::liveHeapBytes)
+                                            .filter(x -> !Double.isNaN(x) && x > 0)
+                                            .max()
+                                            .orElse(Double.NaN)
+                                    / (1 << 20),
                             window.stream().mapToDouble(Sample::rssBytes).max().orElse(Double.NaN) / (1 << 20),
-                            window.stream().mapToDouble(Sample::cpuCores).average().orElse(Double.NaN),
-                            pct(late, n, 50) / 1000.0, pct(late, n, 99) / 1000.0, n == 0 ? Double.NaN : late[n - 1] / 1000.0,
-                            over, n));
+                            window.stream()
+                                    .mapToDouble(Sample::cpuCores)
+                                    .average()
+                                    .orElse(Double.NaN),
+                            pct(late, n, 50) / 1000.0,
+                            pct(late, n, 99) / 1000.0,
+                            n == 0 ? Double.NaN : late[n - 1] / 1000.0,
+                            over,
+                            n));
                     log("capacity: " + rows.get(rows.size() - 1));
                 }
             } finally {
@@ -894,43 +1212,90 @@ public final class Bench {
 
     private void drawPlots() throws Exception {
         if (!capacitySamples.isEmpty()) {
-            XYChart heap = new XYChartBuilder().width(800).height(500).title("Bridge heap and RSS against jobs in flight")
-                    .xAxisTitle("jobs in flight").yAxisTitle("MiB").build();
-            heap.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4);
-            heap.addSeries("heap used", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
-                    capacitySamples.stream().mapToDouble(x -> x.heapBytes() / (1 << 20)).toArray());
-            List<Sample> withLive = capacitySamples.stream().filter(x -> !Double.isNaN(x.liveHeapBytes()) && x.liveHeapBytes() > 0).toList();
+            XYChart heap = new XYChartBuilder()
+                    .width(800)
+                    .height(500)
+                    .title("Bridge heap and RSS against jobs in flight")
+                    .xAxisTitle("jobs in flight")
+                    .yAxisTitle("MiB")
+                    .build();
+            heap.getStyler()
+                    .setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                    .setMarkerSize(4);
+            heap.addSeries(
+                    "heap used",
+                    capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+                    capacitySamples.stream()
+                            .mapToDouble(x -> x.heapBytes() / (1 << 20))
+                            .toArray());
+            List<Sample> withLive = capacitySamples.stream()
+                    .filter(x -> !Double.isNaN(x.liveHeapBytes()) && x.liveHeapBytes() > 0)
+                    .toList();
             if (!withLive.isEmpty()) {
-                heap.addSeries("live heap after GC", withLive.stream().mapToDouble(Sample::inFlight).toArray(),
-                        withLive.stream().mapToDouble(x -> x.liveHeapBytes() / (1 << 20)).toArray());
+                heap.addSeries(
+                        "live heap after GC",
+                        withLive.stream().mapToDouble(Sample::inFlight).toArray(),
+                        withLive.stream()
+                                .mapToDouble(x -> x.liveHeapBytes() / (1 << 20))
+                                .toArray());
             }
-            heap.addSeries("RSS", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
-                    capacitySamples.stream().mapToDouble(x -> x.rssBytes() / (1 << 20)).toArray());
+            heap.addSeries(
+                    "RSS",
+                    capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+                    capacitySamples.stream()
+                            .mapToDouble(x -> x.rssBytes() / (1 << 20))
+                            .toArray());
             save(heap, "capacity-heap");
-            XYChart cpu = new XYChartBuilder().width(800).height(500).title("Bridge CPU against jobs in flight")
-                    .xAxisTitle("jobs in flight").yAxisTitle("cores (1 s samples; the machine has 2)").build();
-            cpu.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4);
-            cpu.addSeries("CPU", capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
+            XYChart cpu = new XYChartBuilder()
+                    .width(800)
+                    .height(500)
+                    .title("Bridge CPU against jobs in flight")
+                    .xAxisTitle("jobs in flight")
+                    .yAxisTitle("cores (1 s samples; the machine has 2)")
+                    .build();
+            cpu.getStyler()
+                    .setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                    .setMarkerSize(4);
+            cpu.addSeries(
+                    "CPU",
+                    capacitySamples.stream().mapToDouble(Sample::inFlight).toArray(),
                     capacitySamples.stream().mapToDouble(Sample::cpuCores).toArray());
             save(cpu, "capacity-cpu");
         }
-        List<Row> pe = rows.stream().filter(r -> r.scenario().equals("polling efficiency") && !Double.isNaN(r.requestsPerJob())).toList();
+        List<Row> pe = rows.stream()
+                .filter(r -> r.scenario().equals("polling efficiency") && !Double.isNaN(r.requestsPerJob()))
+                .toList();
         if (!pe.isEmpty()) {
-            XYChart lag = new XYChartBuilder().width(800).height(500).title("Detection lag against Whisul requests per job")
-                    .xAxisTitle("requests per job (submit + polls)").yAxisTitle("detection lag, s").build();
-            lag.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(10);
+            XYChart lag = new XYChartBuilder()
+                    .width(800)
+                    .height(500)
+                    .title("Detection lag against Whisul requests per job")
+                    .xAxisTitle("requests per job (submit + polls)")
+                    .yAxisTitle("detection lag, s")
+                    .build();
+            lag.getStyler()
+                    .setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                    .setMarkerSize(10);
             for (Row r : pe) {
                 lag.addSeries(r.system() + " p95", new double[] {r.requestsPerJob()}, new double[] {r.lagP95()});
                 lag.addSeries(r.system() + " p50", new double[] {r.requestsPerJob()}, new double[] {r.lagP50()});
             }
             save(lag, "polling-lag-vs-requests");
         }
-        List<Row> ps = rows.stream().filter(r -> r.scenario().equals("polling steady") && !Double.isNaN(r.requestsPerJob())).toList();
+        List<Row> ps = rows.stream()
+                .filter(r -> r.scenario().equals("polling steady") && !Double.isNaN(r.requestsPerJob()))
+                .toList();
         if (!ps.isEmpty()) {
-            XYChart lag = new XYChartBuilder().width(800).height(500)
+            XYChart lag = new XYChartBuilder()
+                    .width(800)
+                    .height(500)
                     .title("Steady stream: lag against requests per job (post-warm-up jobs)")
-                    .xAxisTitle("requests per job (submit + polls)").yAxisTitle("detection lag, s").build();
-            lag.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(10);
+                    .xAxisTitle("requests per job (submit + polls)")
+                    .yAxisTitle("detection lag, s")
+                    .build();
+            lag.getStyler()
+                    .setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter)
+                    .setMarkerSize(10);
             for (Row r : ps) {
                 lag.addSeries(r.system() + " p95", new double[] {r.requestsPerJob()}, new double[] {r.lagP95()});
                 lag.addSeries(r.system() + " p50", new double[] {r.requestsPerJob()}, new double[] {r.lagP50()});
@@ -947,24 +1312,51 @@ public final class Bench {
 
     private String markdown(double totalSeconds) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Run `%s` (scenarios %s), %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %s.%n%n",
-                o.label(), String.join(", ", o.scenarios()), totalSeconds,
-                Double.isNaN(ceiling) ? "not measured (no throughput scenario)" : String.format(Locale.ROOT, "%.0f jobs/s", ceiling)));
-        sb.append("| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | live heap after GC max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
+        sb.append(String.format(
+                Locale.ROOT,
+                "Run `%s` (scenarios %s), %.0f s in all. Emulator ceiling (submit + poll, 64 connections): %s.%n%n",
+                o.label(),
+                String.join(", ", o.scenarios()),
+                totalSeconds,
+                Double.isNaN(ceiling)
+                        ? "not measured (no throughput scenario)"
+                        : String.format(Locale.ROOT, "%.0f jobs/s", ceiling)));
+        sb.append(
+                "| scenario | system | prompts | completed | failed | s | completed/s | completed/min | requests/job | lag p50 s | lag p95 s | lag p99 s | peak in flight | heap max MiB | live heap after GC max MiB | RSS max MiB | CPU cores (mean) | poll late p50 s | p99 s | max s | polls >1 s late |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    r.scenario(), r.system(), r.prompts(), r.completed(), r.failed(), r.seconds(), r.promptsPerSecond(),
-                    r.completedPerMinute(), f2(r.requestsPerJob()), f2(r.lagP50()), f2(r.lagP95()), f2(r.lagP99()),
-                    f0(r.peakInFlight()), f0(r.heapMaxMiB()), f0(r.liveHeapMaxMiB()), f0(r.rssMaxMiB()), f2(r.cpuMeanCores()), f2(r.slipP50()),
-                    f2(r.slipP99()), f2(r.slipMax()), r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    r.scenario(),
+                    r.system(),
+                    r.prompts(),
+                    r.completed(),
+                    r.failed(),
+                    r.seconds(),
+                    r.promptsPerSecond(),
+                    r.completedPerMinute(),
+                    f2(r.requestsPerJob()),
+                    f2(r.lagP50()),
+                    f2(r.lagP95()),
+                    f2(r.lagP99()),
+                    f0(r.peakInFlight()),
+                    f0(r.heapMaxMiB()),
+                    f0(r.liveHeapMaxMiB()),
+                    f0(r.rssMaxMiB()),
+                    f2(r.cpuMeanCores()),
+                    f2(r.slipP50()),
+                    f2(r.slipP99()),
+                    f2(r.slipMax()),
+                    r.pollsMeasured() == 0 ? "–" : r.pollsOver1sLate() + " of " + r.pollsMeasured()));
         }
         if (!simulated.isEmpty()) {
             sb.append("\nPolling, simulated (issue 15; optimum at each row's own p95 lag):\n\n")
                     .append(PollingSimulation.markdown(simulated));
         }
         if (!takeovers.isEmpty()) {
-            sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n").append(LedgerTakeover.markdown(takeovers));
+            sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n")
+                    .append(LedgerTakeover.markdown(takeovers));
         }
         archiveFigures.forEach(line -> sb.append("\n").append(line).append("\n"));
         return sb.toString();

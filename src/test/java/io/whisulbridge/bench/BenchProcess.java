@@ -2,7 +2,6 @@ package io.whisulbridge.bench;
 
 import io.whisulbridge.cli.BrokerProcess;
 import io.whisulbridge.support.ReadinessWait;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +24,8 @@ final class BenchProcess implements AutoCloseable {
 
     static final Path APP = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final String name;
     final Path log;
@@ -47,7 +47,9 @@ final class BenchProcess implements AutoCloseable {
             throw new IllegalStateException(APP + " is missing: package first (./mvnw -B verify -Pbench does)");
         }
         int managementPort = BrokerProcess.freePort();
-        List<String> command = new ArrayList<>(List.of(BrokerProcess.javaBinary(), "-Xmx" + xmx,
+        List<String> command = new ArrayList<>(List.of(
+                BrokerProcess.javaBinary(),
+                "-Xmx" + xmx,
                 "-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000"));
         // e.g. -Dbench.bridge.jvmOpts=-XX:StartFlightRecording=... to profile the bridge under a scenario
         String extraJvm = System.getProperty("bench.bridge.jvmOpts", "").trim();
@@ -55,23 +57,39 @@ final class BenchProcess implements AutoCloseable {
             command.addAll(List.of(extraJvm.split("\\s+")));
         }
         command.addAll(List.of("-jar", APP.toString()));
-        BenchProcess p = launch(name, logDir, managementPort, command, env, Map.of(
-                "BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()),
-                "BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort)));
+        BenchProcess p = launch(
+                name,
+                logDir,
+                managementPort,
+                command,
+                env,
+                Map.of(
+                        "BRIDGE_HTTP_PORT", String.valueOf(BrokerProcess.freePort()),
+                        "BRIDGE_MANAGEMENT_PORT", String.valueOf(managementPort)));
         ReadinessWait.await(name, p.process, managementPort, Duration.ofSeconds(120), p::tail);
         return p;
     }
 
     /** The naive baseline ({@link NaiveBridge}) from the test classpath. */
     static BenchProcess naive(String name, Path logDir, String xmx, List<String> args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(BrokerProcess.javaBinary(), "-Xmx" + xmx,
-                "-cp", System.getProperty("java.class.path"), NaiveBridge.class.getName()));
+        List<String> command = new ArrayList<>(List.of(
+                BrokerProcess.javaBinary(),
+                "-Xmx" + xmx,
+                "-cp",
+                System.getProperty("java.class.path"),
+                NaiveBridge.class.getName()));
         command.addAll(args);
         return launch(name, logDir, -1, command, Map.of(), Map.of());
     }
 
-    private static BenchProcess launch(String name, Path logDir, int managementPort, List<String> command,
-            Map<String, String> env, Map<String, String> extraEnv) throws IOException {
+    private static BenchProcess launch(
+            String name,
+            Path logDir,
+            int managementPort,
+            List<String> command,
+            Map<String, String> env,
+            Map<String, String> extraEnv)
+            throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -126,8 +144,12 @@ final class BenchProcess implements AutoCloseable {
             return "";
         }
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (IOException e) {
             return "";
         } catch (InterruptedException e) {

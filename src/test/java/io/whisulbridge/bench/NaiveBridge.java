@@ -3,17 +3,6 @@ package io.whisulbridge.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +21,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The baseline: a bridge as many teams first write it. A Kafka consumer loop hands each record to a pool of 200
@@ -47,13 +46,20 @@ public final class NaiveBridge {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        String bootstrap = args[0], promptsTopic = args[1], songsTopic = args[2], failuresTopic = args[3], group = args[4];
+        String bootstrap = args[0],
+                promptsTopic = args[1],
+                songsTopic = args[2],
+                failuresTopic = args[3],
+                group = args[4];
         String baseUrl = args[5], apiKey = args[6];
         long pollMs = Long.parseLong(args[7]);
         int workers = Integer.parseInt(args[8]);
         Path statsFile = Path.of(args[9]);
 
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         Semaphore slots = new Semaphore(workers);
         AtomicInteger inFlight = new AtomicInteger();
@@ -62,32 +68,48 @@ public final class NaiveBridge {
         Map<TopicPartition, Long> dispatched = new HashMap<>();
 
         KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.ACKS_CONFIG, "all"));
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class.getName(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"));
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, group,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, workers,
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 600_000));
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                group,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class.getName(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                workers,
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                600_000));
         consumer.subscribe(List.of(promptsTopic));
 
-        Thread statsWriter = new Thread(() -> {
-            while (true) {
-                try {
-                    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                    Files.writeString(statsFile, heap + " " + inFlight.get() + " " + done.get() + "\n");
-                    Thread.sleep(1000);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        }, "stats");
+        Thread statsWriter = new Thread(
+                () -> {
+                    while (true) {
+                        try {
+                            long heap = ManagementFactory.getMemoryMXBean()
+                                    .getHeapMemoryUsage()
+                                    .getUsed();
+                            Files.writeString(statsFile, heap + " " + inFlight.get() + " " + done.get() + "\n");
+                            Thread.sleep(1000);
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                },
+                "stats");
         statsWriter.setDaemon(true);
         statsWriter.start();
 
@@ -117,7 +139,9 @@ public final class NaiveBridge {
         }
     }
 
-    private static void commit(KafkaConsumer<String, String> consumer, Map<TopicPartition, ConcurrentSkipListSet<Long>> working,
+    private static void commit(
+            KafkaConsumer<String, String> consumer,
+            Map<TopicPartition, ConcurrentSkipListSet<Long>> working,
             Map<TopicPartition, Long> dispatched) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         dispatched.forEach((tp, last) -> {
@@ -130,15 +154,28 @@ public final class NaiveBridge {
         }
     }
 
-    private static void handle(ConsumerRecord<String, String> record, HttpClient http, KafkaProducer<String, String> producer,
-            String baseUrl, String apiKey, long pollMs, String songsTopic, String failuresTopic) throws Exception {
+    private static void handle(
+            ConsumerRecord<String, String> record,
+            HttpClient http,
+            KafkaProducer<String, String> producer,
+            String baseUrl,
+            String apiKey,
+            long pollMs,
+            String songsTopic,
+            String failuresTopic)
+            throws Exception {
         JsonNode in = JSON.readTree(record.value());
         String requestId = in.path("request_id").asText(record.key());
         String prompt = in.path("prompt").asText();
         ObjectNode body = JSON.createObjectNode().put("prompt", prompt);
-        HttpResponse<String> submitted = call(http, HttpRequest.newBuilder(URI.create(baseUrl + "/generate"))
-                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), pollMs);
+        HttpResponse<String> submitted = call(
+                http,
+                HttpRequest.newBuilder(URI.create(baseUrl + "/generate"))
+                        .header("Authorization", "Bearer " + apiKey)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
+                pollMs);
         if (submitted == null || submitted.statusCode() != 202) {
             fail(producer, failuresTopic, requestId, null, "submit failed");
             return;
@@ -146,8 +183,13 @@ public final class NaiveBridge {
         String jobId = JSON.readTree(submitted.body()).path("job_id").asText();
         while (true) {
             Thread.sleep(pollMs);
-            HttpResponse<String> polled = call(http, HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId))
-                    .header("Authorization", "Bearer " + apiKey).GET().build(), pollMs);
+            HttpResponse<String> polled = call(
+                    http,
+                    HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId))
+                            .header("Authorization", "Bearer " + apiKey)
+                            .GET()
+                            .build(),
+                    pollMs);
             if (polled == null || polled.statusCode() != 200) {
                 fail(producer, failuresTopic, requestId, jobId, "poll failed");
                 return;
@@ -156,21 +198,33 @@ public final class NaiveBridge {
             String status = job.path("status").asText();
             if ("completed".equals(status)) {
                 JsonNode r = job.path("result");
-                ObjectNode out = JSON.createObjectNode().put("request_id", requestId).put("job_id", jobId)
-                        .put("prompt", prompt).put("title", r.path("title").asText())
-                        .put("song_url", r.path("song_url").asText()).put("image_url", r.path("image_url").asText())
-                        .put("started_at", job.path("started_at").asText()).put("finished_at", job.path("finished_at").asText());
-                producer.send(new ProducerRecord<>(songsTopic, requestId, out.toString())).get();
+                ObjectNode out = JSON.createObjectNode()
+                        .put("request_id", requestId)
+                        .put("job_id", jobId)
+                        .put("prompt", prompt)
+                        .put("title", r.path("title").asText())
+                        .put("song_url", r.path("song_url").asText())
+                        .put("image_url", r.path("image_url").asText())
+                        .put("started_at", job.path("started_at").asText())
+                        .put("finished_at", job.path("finished_at").asText());
+                producer.send(new ProducerRecord<>(songsTopic, requestId, out.toString()))
+                        .get();
                 return;
             }
             if ("failed".equals(status)) {
-                fail(producer, failuresTopic, requestId, jobId, job.path("error").asText());
+                fail(
+                        producer,
+                        failuresTopic,
+                        requestId,
+                        jobId,
+                        job.path("error").asText());
                 return;
             }
         }
     }
 
-    private static HttpResponse<String> call(HttpClient http, HttpRequest request, long pollMs) throws InterruptedException {
+    private static HttpResponse<String> call(HttpClient http, HttpRequest request, long pollMs)
+            throws InterruptedException {
         for (int attempt = 0; attempt < 8; attempt++) {
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -185,9 +239,13 @@ public final class NaiveBridge {
         return null;
     }
 
-    private static void fail(KafkaProducer<String, String> producer, String topic, String requestId, String jobId, String error)
+    private static void fail(
+            KafkaProducer<String, String> producer, String topic, String requestId, String jobId, String error)
             throws Exception {
-        ObjectNode out = JSON.createObjectNode().put("request_id", requestId).put("job_id", jobId).put("error", error);
+        ObjectNode out = JSON.createObjectNode()
+                .put("request_id", requestId)
+                .put("job_id", jobId)
+                .put("error", error);
         producer.send(new ProducerRecord<>(topic, requestId, out.toString())).get();
     }
 }

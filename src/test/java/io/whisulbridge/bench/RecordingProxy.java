@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,9 +29,10 @@ final class RecordingProxy extends AbstractVerticle {
         long[] polls = new long[8];
         /** When the proxy had each poll's answer and passed it back: the bridge schedules the next poll from there. */
         long[] answered = new long[8];
+
         int pollCount;
         long lastRunningPoll; // answered "running"
-        long firstDonePoll;   // first answered "completed"/"failed"
+        long firstDonePoll; // first answered "completed"/"failed"
 
         void poll(long at, long answeredAt) {
             if (pollCount == polls.length) {
@@ -61,32 +61,48 @@ final class RecordingProxy extends AbstractVerticle {
 
     @Override
     public void start(Promise<Void> started) {
-        client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(targetPort)
-                .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
+        client = vertx.createHttpClient(
+                new HttpClientOptions()
+                        .setDefaultHost("127.0.0.1")
+                        .setDefaultPort(targetPort)
+                        .setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
         server = vertx.createHttpServer();
-        server.requestHandler(this::forward).listen(0, "127.0.0.1").<Void>mapEmpty().onComplete(started);
+        server.requestHandler(this::forward)
+                .listen(0, "127.0.0.1")
+                .<Void>mapEmpty()
+                .onComplete(started);
     }
 
     private void forward(HttpServerRequest req) {
         long at = System.currentTimeMillis();
         String path = req.path();
-        req.body().onSuccess(body -> client.request(req.method(), req.uri()).onSuccess(out -> {
-            req.headers().forEach((k, v) -> {
-                if (!k.equalsIgnoreCase("connection") && !k.equalsIgnoreCase("host")) {
-                    out.putHeader(k, v);
-                }
-            });
-            out.send(body).onSuccess(resp -> resp.body().onSuccess(answer -> {
-                note(path, at, resp.statusCode(), answer);
-                var r = req.response().setStatusCode(resp.statusCode());
-                resp.headers().forEach((k, v) -> {
-                    if (!k.equalsIgnoreCase("connection") && !k.equalsIgnoreCase("transfer-encoding")) {
-                        r.putHeader(k, v);
-                    }
-                });
-                r.end(answer);
-            }).onFailure(e -> fail(req))).onFailure(e -> fail(req));
-        }).onFailure(e -> fail(req))).onFailure(e -> fail(req));
+        req.body()
+                .onSuccess(body -> client.request(req.method(), req.uri())
+                        .onSuccess(out -> {
+                            req.headers().forEach((k, v) -> {
+                                if (!k.equalsIgnoreCase("connection") && !k.equalsIgnoreCase("host")) {
+                                    out.putHeader(k, v);
+                                }
+                            });
+                            out.send(body)
+                                    .onSuccess(resp -> resp.body()
+                                            .onSuccess(answer -> {
+                                                note(path, at, resp.statusCode(), answer);
+                                                var r = req.response().setStatusCode(resp.statusCode());
+                                                resp.headers().forEach((k, v) -> {
+                                                    if (!k.equalsIgnoreCase("connection")
+                                                            && !k.equalsIgnoreCase("transfer-encoding")) {
+                                                        r.putHeader(k, v);
+                                                    }
+                                                });
+                                                r.end(answer);
+                                            })
+                                            .onFailure(e -> fail(req)))
+                                    .onFailure(e -> fail(req));
+                        })
+                        .onFailure(e -> fail(req)))
+                .onFailure(e -> fail(req));
     }
 
     private static void fail(HttpServerRequest req) {

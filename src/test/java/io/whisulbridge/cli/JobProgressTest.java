@@ -1,14 +1,13 @@
 package io.whisulbridge.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class JobProgressTest {
 
@@ -72,7 +71,10 @@ class JobProgressTest {
         progress.finish();
 
         String shown = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(shown).startsWith("\r  waited 0:01").contains("\r  waited 0:02").endsWith(System.lineSeparator());
+        assertThat(shown)
+                .startsWith("\r  waited 0:01")
+                .contains("\r  waited 0:02")
+                .endsWith(System.lineSeparator());
         assertThat(shown.chars().filter(c -> c == '\n').count()).as("newlines").isEqualTo(1);
     }
 }

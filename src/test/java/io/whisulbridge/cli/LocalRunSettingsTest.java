@@ -1,12 +1,11 @@
 package io.whisulbridge.cli;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class LocalRunSettingsTest {
 
@@ -27,7 +26,8 @@ class LocalRunSettingsTest {
 
     @Test
     void theControllerPortFollowsAMovedBrokerPort() {
-        assertThat(LocalRunSettings.from(Map.of("RUN_LOCAL_KAFKA_PORT", "29092"), ROOT).controllerPort())
+        assertThat(LocalRunSettings.from(Map.of("RUN_LOCAL_KAFKA_PORT", "29092"), ROOT)
+                        .controllerPort())
                 .isEqualTo(29093);
     }
 
@@ -47,13 +47,16 @@ class LocalRunSettingsTest {
 
     @Test
     void theEmulatorGetsTheFirstOfItsConfiguredKeys() {
-        assertThat(LocalRunSettings.from(Map.of("WHISUL_EMULATOR_API_KEYS", "k1, k2"), ROOT).apiKey()).isEqualTo("k1");
+        assertThat(LocalRunSettings.from(Map.of("WHISUL_EMULATOR_API_KEYS", "k1, k2"), ROOT)
+                        .apiKey())
+                .isEqualTo("k1");
     }
 
     @Test
     void aPortThatIsNotANumberIsRefusedByName() {
         assertThatThrownBy(() -> LocalRunSettings.from(Map.of("BRIDGE_MANAGEMENT_PORT", "90x0"), ROOT))
-                .hasMessageContaining("BRIDGE_MANAGEMENT_PORT").hasMessageContaining("90x0");
+                .hasMessageContaining("BRIDGE_MANAGEMENT_PORT")
+                .hasMessageContaining("90x0");
         assertThatThrownBy(() -> LocalRunSettings.from(Map.of("RUN_LOCAL_EMULATOR_PORT", "70000"), ROOT))
                 .hasMessageContaining("RUN_LOCAL_EMULATOR_PORT");
     }

@@ -1,15 +1,12 @@
 package io.whisulbridge.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
-import javax.imageio.ImageIO;
-import javax.sound.sampled.AudioFormat;
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -40,11 +37,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.offset;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import javax.imageio.ImageIO;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Black-box check of the local run path ({@code ./run-local}, {@link LocalRun}, docs/local-run.md), so that it cannot rot: on free
@@ -60,8 +59,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RunLocalIT {
 
-    private static final Duration FIRST_READY = Duration.ofMinutes(4);   // may include resolving the broker jars
-    private static final Duration READY = Duration.ofMinutes(2);         // the "under two minutes" promise
+    private static final Duration FIRST_READY = Duration.ofMinutes(4); // may include resolving the broker jars
+    private static final Duration READY = Duration.ofMinutes(2); // the "under two minutes" promise
     private static final Duration STOP = Duration.ofSeconds(90);
     // the banner's last line: waiting for it means the whole banner (where everything is) has been printed
     private static final String READY_LINE = "Ctrl-C stops everything this run started";
@@ -83,7 +82,8 @@ class RunLocalIT {
         // ---- first run: up, try, Ctrl-C
         Run first = start(root, env, runDir.resolve("run-local-1.out"));
         Duration firstReady = first.awaitReady(FIRST_READY);
-        assertThat(first.output()).as("where everything is")
+        assertThat(first.output())
+                .as("where everything is")
                 .contains("127.0.0.1:" + ports.kafka())
                 .contains("http://127.0.0.1:" + ports.emulator() + "/api")
                 .contains("http://localhost:" + ports.management() + "/q/health/ready")
@@ -92,10 +92,20 @@ class RunLocalIT {
                 .contains("s3://songs at http://127.0.0.1:" + ports.s3());
 
         String requestId = "run-local-it-" + System.currentTimeMillis();
-        Result tried = exec(root, env, runDir.resolve("try.out"), Duration.ofMinutes(3),
-                "./run-local", "try", "--webhook", "--timeout=120s", "--request-id=" + requestId,
+        Result tried = exec(
+                root,
+                env,
+                runDir.resolve("try.out"),
+                Duration.ofMinutes(3),
+                "./run-local",
+                "try",
+                "--webhook",
+                "--timeout=120s",
+                "--request-id=" + requestId,
                 "melancholic piano in the rain");
-        assertThat(tried.exitCode()).as("./run-local try exit code; output:%n%s", tried.output()).isZero();
+        assertThat(tried.exitCode())
+                .as("./run-local try exit code; output:%n%s", tried.output())
+                .isZero();
         JsonNode song = rawOutcome(tried.output());
         assertThat(song.path("request_id").asText()).isEqualTo(requestId);
         assertThat(song.path("title").asText()).isNotBlank();
@@ -105,23 +115,33 @@ class RunLocalIT {
         assertThat(tried.output()).contains("OK: a SongResult");
         // the bridge of a local run delivers signed webhooks; try's receiver on 127.0.0.1 verified this one
         assertThat(tried.output()).contains("Webhook received, signature VERIFIED", requestId + ":completed");
-        assertThat(tried.output()).as("progress from the bridge's status API while waiting")
+        assertThat(tried.output())
+                .as("progress from the bridge's status API while waiting")
                 .containsPattern("waited \\d+:\\d\\d   (submitting|polling), \\d+ polls?");
-        assertValidWav(download(song.path("song_url").asText()), song.path("duration_seconds").asInt());
+        assertValidWav(
+                download(song.path("song_url").asText()),
+                song.path("duration_seconds").asInt());
         assertValidPng(download(song.path("image_url").asText()));
         // archived to the local S3 server before the outcome; try read both copies back and checked them
-        assertThat(song.has("archive_error")).as("archive_error: %s", song.path("archive_error")).isFalse();
+        assertThat(song.has("archive_error"))
+                .as("archive_error: %s", song.path("archive_error"))
+                .isFalse();
         assertThat(song.path("archive").path("song").path("key").asText()).endsWith("/song.wav");
         assertThat(song.path("archive").path("cover").path("key").asText()).endsWith("/cover.png");
         assertThat(tried.output()).contains("both archived in the bucket and read back intact");
-        assertThat(tried.output().split("length and SHA-256 match", -1)).as("song and cover read back").hasSize(3);
+        assertThat(tried.output().split("length and SHA-256 match", -1))
+                .as("song and cover read back")
+                .hasSize(3);
         byte[] archivedSong = download("http://127.0.0.1:" + ports.s3() + "/songs/"
                 + song.path("archive").path("song").path("key").asText());
         assertValidWav(archivedSong, song.path("duration_seconds").asInt());
 
         List<ProcessHandle> started = first.process.descendants().collect(Collectors.toList());
-        assertThat(started.stream().filter(p -> p.info().command().orElse("").endsWith("java")).count())
-                .as("the broker, the emulator, the S3 server and the bridge are children of the script: %s",
+        assertThat(started.stream()
+                        .filter(p -> p.info().command().orElse("").endsWith("java"))
+                        .count())
+                .as(
+                        "the broker, the emulator, the S3 server and the bridge are children of the script: %s",
                         describe(started))
                 .isGreaterThanOrEqualTo(4);
         first.interrupt();
@@ -131,15 +151,17 @@ class RunLocalIT {
         // (fresh broker), then Ctrl-C again
         Run second = start(root, env, runDir.resolve("run-local-2.out"), "--only=kafka,emulator");
         Duration secondReady = second.awaitReady(READY);
-        assertThat(second.output()).contains("topic song-prompts: 6 partitions, created")
+        assertThat(second.output())
+                .contains("topic song-prompts: 6 partitions, created")
                 .doesNotContain("starting the bridge");
         assertThat(listening(ports.management())).as("no bridge with --only").isFalse();
         List<ProcessHandle> startedAgain = second.process.descendants().collect(Collectors.toList());
         second.interrupt();
         assertStoppedCleanly(second, startedAgain, ports);
 
-        System.out.printf("RunLocalIT: first run ready in %d s, second in %d s%n", firstReady.toSeconds(),
-                secondReady.toSeconds());
+        System.out.printf(
+                "RunLocalIT: first run ready in %d s, second in %d s%n",
+                firstReady.toSeconds(), secondReady.toSeconds());
     }
 
     @AfterEach
@@ -157,8 +179,11 @@ class RunLocalIT {
     private static Map<String, String> environment(Path runDir, Ports ports) {
         Map<String, String> env = new HashMap<>(System.getenv());
         // Whatever the developer or CI has set must not send this run to another Kafka or Whisul.
-        env.keySet().removeIf(name -> name.startsWith("KAFKA_") || name.startsWith("WHISUL_")
-                || name.startsWith("BRIDGE_") || name.startsWith("RUN_LOCAL_"));
+        env.keySet()
+                .removeIf(name -> name.startsWith("KAFKA_")
+                        || name.startsWith("WHISUL_")
+                        || name.startsWith("BRIDGE_")
+                        || name.startsWith("RUN_LOCAL_"));
         env.put("RUN_LOCAL_DIR", runDir.toString());
         env.put("RUN_LOCAL_SKIP_BUILD", "1");
         env.put("RUN_LOCAL_KAFKA_PORT", String.valueOf(ports.kafka()));
@@ -174,7 +199,8 @@ class RunLocalIT {
     private Run start(Path root, Map<String, String> env, Path log, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("./run-local"));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(env);
         Run run = new Run(builder.start(), log);
@@ -190,6 +216,7 @@ class RunLocalIT {
         final CompletableFuture<Void> stopping = new CompletableFuture<>();
         /** Completes once the last line of the output has been read: only then can the output be judged whole. */
         final CompletableFuture<Void> drained = new CompletableFuture<>();
+
         final long startNanos = System.nanoTime();
         final Path log;
 
@@ -202,8 +229,9 @@ class RunLocalIT {
         }
 
         private void copyOutput() {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8)); PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
+            try (BufferedReader in = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                    PrintWriter out = new PrintWriter(Files.newBufferedWriter(log))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     lines.add(line);
@@ -251,7 +279,9 @@ class RunLocalIT {
         }
 
         private void signal(String name) throws Exception {
-            new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start()
+            new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+                    .inheritIO()
+                    .start()
                     .waitFor(10, TimeUnit.SECONDS);
         }
     }
@@ -261,31 +291,37 @@ class RunLocalIT {
                 .as("./run-local stopped within %d s after Ctrl-C; output:%n%s", STOP.toSeconds(), run.output())
                 .isTrue();
         run.drained.get(30, TimeUnit.SECONDS);
-        assertThat(run.process.exitValue()).as("exit code after Ctrl-C; output:%n%s", run.output()).isZero();
+        assertThat(run.process.exitValue())
+                .as("exit code after Ctrl-C; output:%n%s", run.output())
+                .isZero();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (started.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
         assertThat(started.stream().filter(ProcessHandle::isAlive).collect(Collectors.toList()))
-                .as("processes the script started that are still alive").isEmpty();
+                .as("processes the script started that are still alive")
+                .isEmpty();
         for (Map.Entry<String, Integer> port : ports.byName().entrySet()) {
-            assertThat(listening(port.getValue())).as("%s port %d still has a listener", port.getKey(),
-                    port.getValue()).isFalse();
+            assertThat(listening(port.getValue()))
+                    .as("%s port %d still has a listener", port.getKey(), port.getValue())
+                    .isFalse();
         }
         assertThat(run.output()).contains("Stopped: everything this run started is gone");
     }
 
     private static String describe(List<ProcessHandle> processes) {
-        return processes.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+        return processes.stream()
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
                 .collect(Collectors.joining("; "));
     }
 
-    record Result(int exitCode, String output) {
-    }
+    record Result(int exitCode, String output) {}
 
     private static Result exec(Path root, Map<String, String> env, Path log, Duration limit, String... command)
             throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().clear();
         builder.environment().putAll(env);
@@ -311,8 +347,12 @@ class RunLocalIT {
     // ---- the files -------------------------------------------------------------------------------------------------
 
     private static byte[] download(String url) throws Exception {
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).as("GET %s", url).isEqualTo(200);
         return response.body();
     }
@@ -323,12 +363,12 @@ class RunLocalIT {
             assertThat(format.getEncoding()).isEqualTo(AudioFormat.Encoding.PCM_SIGNED);
             assertThat(format.getSampleSizeInBits()).isEqualTo(16);
             double seconds = in.getFrameLength() / (double) format.getFrameRate();
-            assertThat(seconds).as("WAV length vs duration_seconds").isCloseTo(durationSeconds,
-                    offset(1.0));
+            assertThat(seconds).as("WAV length vs duration_seconds").isCloseTo(durationSeconds, offset(1.0));
             byte[] pcm = in.readAllBytes();
             int peak = 0;
             for (int i = 0; i + 1 < pcm.length; i += 2) {
-                int sample = format.isBigEndian() ? (pcm[i] << 8) | (pcm[i + 1] & 0xff)
+                int sample = format.isBigEndian()
+                        ? (pcm[i] << 8) | (pcm[i + 1] & 0xff)
                         : (pcm[i + 1] << 8) | (pcm[i] & 0xff);
                 peak = Math.max(peak, Math.abs(sample));
             }
@@ -403,7 +443,8 @@ class RunLocalIT {
     }
 
     private static Path projectRoot() {
-        Path dir = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path dir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("run-local")) && Files.isRegularFile(p.resolve("pom.xml"))) {
                 return p;

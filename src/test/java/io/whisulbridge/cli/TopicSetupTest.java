@@ -1,13 +1,12 @@
 package io.whisulbridge.cli;
 
-import io.whisulbridge.config.TopicSet;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.whisulbridge.config.TopicSet;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
 
 class TopicSetupTest {
 
@@ -16,9 +15,12 @@ class TopicSetupTest {
         Map<String, NewTopic> wanted = TopicSetup.wanted(TopicSet.DEFAULT, Optional.of((short) 1));
 
         assertThat(wanted).containsOnlyKeys(TopicSet.DEFAULT.partitions(1, 1).keySet());
-        TopicSet.DEFAULT.partitions(TopicSetup.PROMPT_PARTITIONS, TopicSetup.OUTCOME_PARTITIONS)
-                .forEach((name, partitions) -> assertThat(wanted.get(name).numPartitions()).as(name).isEqualTo(partitions));
-        wanted.values().forEach(topic -> assertThat(topic.configs()).as(topic.name()).containsKey("retention.ms"));
+        TopicSet.DEFAULT
+                .partitions(TopicSetup.PROMPT_PARTITIONS, TopicSetup.OUTCOME_PARTITIONS)
+                .forEach((name, partitions) ->
+                        assertThat(wanted.get(name).numPartitions()).as(name).isEqualTo(partitions));
+        wanted.values()
+                .forEach(topic -> assertThat(topic.configs()).as(topic.name()).containsKey("retention.ms"));
     }
 
     @Test
@@ -29,6 +31,8 @@ class TopicSetupTest {
         assertThat(wanted.get(TopicSet.FAILURES).configs()).containsEntry("cleanup.policy", "compact,delete");
         assertThat(wanted.get(TopicSet.LEDGER).configs()).containsEntry("cleanup.policy", "compact,delete");
         assertThat(wanted.get(TopicSet.PROMPTS).configs()).containsEntry("cleanup.policy", "delete");
-        assertThat(wanted.get(TopicSet.PROMPTS).replicationFactor()).as("the cluster's default").isEqualTo((short) -1);
+        assertThat(wanted.get(TopicSet.PROMPTS).replicationFactor())
+                .as("the cluster's default")
+                .isEqualTo((short) -1);
     }
 }

@@ -1,12 +1,11 @@
 package io.whisulbridge.client;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class AimdRateTest {
 
@@ -81,7 +80,9 @@ class AimdRateTest {
         assertThat(budget.throttled(sentTogether, T0 + 12 * MS, null)).isFalse();
         assertThat(budget.rate(T0 + 12 * MS)).isCloseTo(10, within(0.1));
 
-        assertThat(budget.throttled(T0 + 20 * MS, T0 + 30 * MS, null)).as("sent at the lowered rate").isTrue();
+        assertThat(budget.throttled(T0 + 20 * MS, T0 + 30 * MS, null))
+                .as("sent at the lowered rate")
+                .isTrue();
         assertThat(budget.rate(T0 + 30 * MS)).isCloseTo(5, within(0.1));
     }
 

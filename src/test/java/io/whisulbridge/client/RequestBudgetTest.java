@@ -1,20 +1,19 @@
 package io.whisulbridge.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import io.whisulbridge.metrics.BridgeMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The budget on a hand-driven clock and timer wheel: what is released when, without sleeping. */
 class RequestBudgetTest {
@@ -23,8 +22,8 @@ class RequestBudgetTest {
 
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final FakeTime time = new FakeTime();
-    private final RequestBudget budget = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3), true,
-            time::now, time, new BridgeMetrics(registry));
+    private final RequestBudget budget = new RequestBudget(
+            20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3), true, time::now, time, new BridgeMetrics(registry));
 
     @Test
     void callsWithinTheBudgetGoOutAtOnce() {
@@ -41,7 +40,8 @@ class RequestBudgetTest {
     @Test
     void callsBeyondItWaitInOrderAndLeaveOneIntervalApartFromASingleTimer() {
         drainBurst();
-        List<UniAssertSubscriber<RequestBudget.Permit>> waiting = IntStream.range(0, 4).mapToObj(i -> subscribe()).toList();
+        List<UniAssertSubscriber<RequestBudget.Permit>> waiting =
+                IntStream.range(0, 4).mapToObj(i -> subscribe()).toList();
 
         waiting.forEach(UniAssertSubscriber::assertNotTerminated);
         assertThat(time.pending()).isEqualTo(1);
@@ -53,7 +53,9 @@ class RequestBudgetTest {
 
         time.advance(150 * MS);
         waiting.forEach(UniAssertSubscriber::assertCompleted);
-        assertThat(waiting.stream().map(s -> s.getItem().grantedAt() - waiting.get(0).getItem().grantedAt()))
+        assertThat(waiting.stream()
+                        .map(s -> s.getItem().grantedAt()
+                                - waiting.get(0).getItem().grantedAt()))
                 .containsExactly(0L, 50 * MS, 100 * MS, 150 * MS);
         assertThat(time.pending()).as("the timer stops when the queue is empty").isZero();
         assertThat(waitTimer().max(TimeUnit.MILLISECONDS)).isEqualTo(200);
@@ -72,13 +74,18 @@ class RequestBudgetTest {
         time.advance(250 * MS);
 
         assertThat(List.of(probe, likelyPoll, unlikelyPoll, blindPoll, submit).stream()
-                .map(s -> (s.getItem().grantedAt() - probe.getItem().grantedAt()) / MS).toList())
+                        .map(s -> (s.getItem().grantedAt() - probe.getItem().grantedAt()) / MS)
+                        .toList())
                 .as("one call per 50 ms, in priority order, ties in arrival order")
                 .containsExactly(0L, 50L, 100L, 150L, 200L);
         Timer polls = registry.get("whisul.bridge.budget.poll.wait").timer();
-        assertThat(polls.count()).as("the two calls that drained the burst (polls' priority) and the three polls; "
-                + "neither the probe nor the submit").isEqualTo(5);
-        assertThat(polls.max(TimeUnit.MILLISECONDS)).as("the last poll waited 200 ms").isEqualTo(200);
+        assertThat(polls.count())
+                .as("the two calls that drained the burst (polls' priority) and the three polls; "
+                        + "neither the probe nor the submit")
+                .isEqualTo(5);
+        assertThat(polls.max(TimeUnit.MILLISECONDS))
+                .as("the last poll waited 200 ms")
+                .isEqualTo(200);
     }
 
     @Test
@@ -92,22 +99,42 @@ class RequestBudgetTest {
         time.advance(20 * MS);
         // 95 % of 20/s, over the 15 calls a job is assumed to take before any has ended: one submit per 0.79 s
         second.assertCompleted();
-        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS).isBetween(789L, 791L);
+        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS)
+                .isBetween(789L, 791L);
     }
 
     @Test
     void unpacedSubmitsWaitInArrivalOrderWithThePollsAndOnlyForTheRate() {
-        RequestBudget unpaced = new RequestBudget(20, Duration.ofSeconds(10), 5, Duration.ofSeconds(3), false,
-                time::now, time, new BridgeMetrics(new SimpleMeterRegistry()));
-        List<UniAssertSubscriber<RequestBudget.Permit>> calls = List.of(RequestBudget.SUBMIT, RequestBudget.SUBMIT,
-                        RequestBudget.SUBMIT, RequestBudget.pollPriority(0), RequestBudget.SUBMIT).stream()
-                .map(priority -> unpaced.acquire(priority).subscribe().withSubscriber(UniAssertSubscriber.<RequestBudget.Permit>create()))
+        RequestBudget unpaced = new RequestBudget(
+                20,
+                Duration.ofSeconds(10),
+                5,
+                Duration.ofSeconds(3),
+                false,
+                time::now,
+                time,
+                new BridgeMetrics(new SimpleMeterRegistry()));
+        List<UniAssertSubscriber<RequestBudget.Permit>> calls = List.of(
+                        RequestBudget.SUBMIT,
+                        RequestBudget.SUBMIT,
+                        RequestBudget.SUBMIT,
+                        RequestBudget.pollPriority(0),
+                        RequestBudget.SUBMIT)
+                .stream()
+                .map(priority -> unpaced.acquire(priority)
+                        .subscribe()
+                        .withSubscriber(UniAssertSubscriber.<RequestBudget.Permit>create()))
                 .toList();
 
         time.advance(150 * MS);
 
-        assertThat(calls.stream().map(c -> (c.getItem().grantedAt() - calls.get(0).getItem().grantedAt()) / MS).toList())
-                .as("a burst of 2, then one per 50 ms in arrival order").containsExactly(0L, 0L, 50L, 100L, 150L);
+        assertThat(calls.stream()
+                        .map(c -> (c.getItem().grantedAt()
+                                        - calls.get(0).getItem().grantedAt())
+                                / MS)
+                        .toList())
+                .as("a burst of 2, then one per 50 ms in arrival order")
+                .containsExactly(0L, 0L, 50L, 100L, 150L);
     }
 
     @Test
@@ -120,7 +147,8 @@ class RequestBudgetTest {
 
         first.assertCompleted();
         second.assertCompleted();
-        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS).as("about 3 / 19 s")
+        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS)
+                .as("about 3 / 19 s")
                 .isBetween(150L, 200L);
     }
 
@@ -242,14 +270,18 @@ class RequestBudgetTest {
         }
 
         int pending() {
-            return (int) dueAt.stream().filter(due -> actions.get((int) due[1]) != null).count();
+            return (int) dueAt.stream()
+                    .filter(due -> actions.get((int) due[1]) != null)
+                    .count();
         }
 
         void advance(long nanos) {
             long until = now + nanos;
             while (true) {
-                long[] next = dueAt.stream().filter(due -> actions.get((int) due[1]) != null && due[0] <= until)
-                        .min(Comparator.comparingLong(due -> due[0])).orElse(null);
+                long[] next = dueAt.stream()
+                        .filter(due -> actions.get((int) due[1]) != null && due[0] <= until)
+                        .min(Comparator.comparingLong(due -> due[0]))
+                        .orElse(null);
                 if (next == null) {
                     break;
                 }

@@ -2,7 +2,6 @@ package io.whisulbridge.client;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.whisulbridge.metrics.BridgeMetrics;
-
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
@@ -14,17 +13,23 @@ public final class SimulatedBudget {
         void after(long delayMillis, Runnable action);
     }
 
-    private SimulatedBudget() {
-    }
+    private SimulatedBudget() {}
 
     /**
      * The budget as the service builds it (60 s rate recovery, 30 s longest pause), with its own meters.
      *
      * @param pacedSubmits as the service sets it for schedules that defer first polls ({@code defersFirstPoll})
      */
-    public static RequestBudget create(double perSecond, int maxInFlight, boolean pacedSubmits, LongSupplier nanos,
-                                       Timer timer) {
-        return new RequestBudget(perSecond, Duration.ofSeconds(60), maxInFlight + RequestBudget.WAIT_QUEUE_SLACK,
-                Duration.ofSeconds(30), pacedSubmits, nanos, timer::after, new BridgeMetrics(new SimpleMeterRegistry()));
+    public static RequestBudget create(
+            double perSecond, int maxInFlight, boolean pacedSubmits, LongSupplier nanos, Timer timer) {
+        return new RequestBudget(
+                perSecond,
+                Duration.ofSeconds(60),
+                maxInFlight + RequestBudget.WAIT_QUEUE_SLACK,
+                Duration.ofSeconds(30),
+                pacedSubmits,
+                nanos,
+                timer::after,
+                new BridgeMetrics(new SimpleMeterRegistry()));
     }
 }

@@ -1,5 +1,7 @@
 package io.whisulbridge.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,8 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class WhisulFormatsTest {
 
@@ -33,16 +33,10 @@ class WhisulFormatsTest {
     }
 
     @ParameterizedTest(name = "\"{0}\" -> {1} s")
-    @CsvSource({
-            "3:07, 187",
-            "2:47, 167",
-            "0:45, 45",
-            "03:07, 187",
-            "' 3:07 ', 187",
-            "1:03:07, 3787",
-            "187, 187"})
+    @CsvSource({"3:07, 187", "2:47, 167", "0:45, 45", "03:07, 187", "' 3:07 ', 187", "1:03:07, 3787", "187, 187"})
     void durationAsClockOrDigitsStringBecomesSeconds(String text, int seconds) {
-        assertThat(WhisulFormats.durationSeconds(JSON.getNodeFactory().textNode(text))).isEqualTo(seconds);
+        assertThat(WhisulFormats.durationSeconds(JSON.getNodeFactory().textNode(text)))
+                .isEqualTo(seconds);
     }
 
     @Test
@@ -53,7 +47,8 @@ class WhisulFormatsTest {
 
     @ParameterizedTest(name = "{0} -> null")
     @NullSource
-    @ValueSource(strings = {"\"abc\"", "\"3:7\"", "\"3:60\"", "\"-5\"", "\"\"", "-1", "true", "null", "{}", "[187]", "1e12"})
+    @ValueSource(
+            strings = {"\"abc\"", "\"3:7\"", "\"3:60\"", "\"-5\"", "\"\"", "-1", "true", "null", "{}", "[187]", "1e12"})
     void absentOrUnreadableDurationBecomesNull(String node) {
         assertThat(WhisulFormats.durationSeconds(json(node))).isNull();
     }
@@ -65,7 +60,8 @@ class WhisulFormatsTest {
 
     @Test
     void isoTimestampWithOffsetIsNormalisedToUtc() {
-        assertThat(WhisulFormats.isoInstant(json("\"2025-03-01T15:02:11+01:00\""))).isEqualTo("2025-03-01T14:02:11Z");
+        assertThat(WhisulFormats.isoInstant(json("\"2025-03-01T15:02:11+01:00\"")))
+                .isEqualTo("2025-03-01T14:02:11Z");
     }
 
     @ParameterizedTest(name = "{0} -> null")

@@ -1,15 +1,14 @@
 package io.whisulbridge.client;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.NullSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Classification of raw Whisul answers, including every "unknown the service must survive" in docs/whisul-api.md. */
 class WhisulResponsesTest {
@@ -29,8 +28,11 @@ class WhisulResponsesTest {
 
     @Test
     void submitAcceptedYieldsTheJobId() {
-        SubmitResponse answer = WhisulResponses.submit(202, null,
-                "{\"message\": \"Composition task received.\", \"job_id\": \"" + JOB_ID + "\", \"poll_url\": \"/jobs/" + JOB_ID + "\"}",
+        SubmitResponse answer = WhisulResponses.submit(
+                202,
+                null,
+                "{\"message\": \"Composition task received.\", \"job_id\": \"" + JOB_ID + "\", \"poll_url\": \"/jobs/"
+                        + JOB_ID + "\"}",
                 NOW);
 
         assertThat(answer).isEqualTo(new SubmitResponse.Accepted(JOB_ID));
@@ -38,21 +40,29 @@ class WhisulResponsesTest {
 
     @Test
     void submitAcceptedWithUnknownExtraFieldsIsStillAccepted() {
-        SubmitResponse answer = WhisulResponses.submit(202, null,
-                "{\"job_id\": \"" + JOB_ID + "\", \"queue_position\": 7, \"eta\": {\"seconds\": 90}}", NOW);
+        SubmitResponse answer = WhisulResponses.submit(
+                202, null, "{\"job_id\": \"" + JOB_ID + "\", \"queue_position\": 7, \"eta\": {\"seconds\": 90}}", NOW);
 
         assertThat(answer).isEqualTo(new SubmitResponse.Accepted(JOB_ID));
     }
 
     @ParameterizedTest(name = "202 with body {0}")
-    @ValueSource(strings = {"{\"message\": \"Composition task received.\"}", "{\"job_id\": \"\"}", "{\"job_id\": null}",
-            "<html>Accepted</html>", "", "[]"})
+    @ValueSource(
+            strings = {
+                "{\"message\": \"Composition task received.\"}",
+                "{\"job_id\": \"\"}",
+                "{\"job_id\": null}",
+                "<html>Accepted</html>",
+                "",
+                "[]"
+            })
     void submitSuccessWithoutAJobIdIsTakenButUnfollowableNeverRetried(String body) {
         SubmitResponse answer = WhisulResponses.submit(202, null, body, NOW);
 
         assertThat(answer).isInstanceOf(SubmitResponse.AcceptedWithoutJobId.class);
         assertThat(((SubmitResponse.AcceptedWithoutJobId) answer).description())
-                .contains("HTTP 202 without a job_id").contains("not submitted again");
+                .contains("HTTP 202 without a job_id")
+                .contains("not submitted again");
     }
 
     @ParameterizedTest(name = "HTTP {0} with a job_id")
@@ -65,17 +75,20 @@ class WhisulResponsesTest {
 
     @Test
     void onlyA429IsRateLimiting() {
-        assertThat(WhisulResponses.submit(429, "3", "", NOW)).isEqualTo(
-                new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(3), true));
-        assertThat(((SubmitResponse.Transient) WhisulResponses.submit(503, "3", "", NOW)).rateLimited()).isFalse();
-        assertThat(((PollResponse.Transient) WhisulResponses.poll(429, null, "", NOW)).rateLimited()).isTrue();
-        assertThat(((PollResponse.Transient) WhisulResponses.poll(500, null, "", NOW)).rateLimited()).isFalse();
+        assertThat(WhisulResponses.submit(429, "3", "", NOW))
+                .isEqualTo(new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(3), true));
+        assertThat(((SubmitResponse.Transient) WhisulResponses.submit(503, "3", "", NOW)).rateLimited())
+                .isFalse();
+        assertThat(((PollResponse.Transient) WhisulResponses.poll(429, null, "", NOW)).rateLimited())
+                .isTrue();
+        assertThat(((PollResponse.Transient) WhisulResponses.poll(500, null, "", NOW)).rateLimited())
+                .isFalse();
     }
 
     @Test
     void submitBadRequestIsRejectedWithWhisulsMessage() {
-        SubmitResponse answer = WhisulResponses.submit(400, null,
-                "{\"error\": \"Invalid input\", \"message\": \"prompt must not be empty\"}", NOW);
+        SubmitResponse answer = WhisulResponses.submit(
+                400, null, "{\"error\": \"Invalid input\", \"message\": \"prompt must not be empty\"}", NOW);
 
         assertThat(answer).isEqualTo(new SubmitResponse.Rejected("HTTP 400: prompt must not be empty"));
     }
@@ -104,7 +117,8 @@ class WhisulResponsesTest {
     void retryAfterInSecondsIsHonouredOnRateLimit() {
         SubmitResponse answer = WhisulResponses.submit(429, "12", "{\"error\": \"Too Many Requests\"}", NOW);
 
-        assertThat(answer).isEqualTo(new SubmitResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(12), true));
+        assertThat(answer)
+                .isEqualTo(new SubmitResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(12), true));
     }
 
     @Test
@@ -134,7 +148,8 @@ class WhisulResponsesTest {
     void nonJsonServerErrorBodyIsDescribedNotThrown() {
         SubmitResponse answer = WhisulResponses.submit(502, null, "<html>\n  <h1>502 Bad Gateway</h1>\n</html>", NOW);
 
-        assertThat(answer).isEqualTo(new SubmitResponse.Transient("HTTP 502: <html> <h1>502 Bad Gateway</h1> </html>", null));
+        assertThat(answer)
+                .isEqualTo(new SubmitResponse.Transient("HTTP 502: <html> <h1>502 Bad Gateway</h1> </html>", null));
     }
 
     @Test
@@ -149,8 +164,11 @@ class WhisulResponsesTest {
 
     @Test
     void runningJobIsRunningWithAKnownStatus() {
-        PollResponse answer = WhisulResponses.poll(200, null,
-                "{\"status\": \"running\", \"result\": null, \"error\": null, \"started_at\": \"2025-03-01 14:00:00\"}", NOW);
+        PollResponse answer = WhisulResponses.poll(
+                200,
+                null,
+                "{\"status\": \"running\", \"result\": null, \"error\": null, \"started_at\": \"2025-03-01 14:00:00\"}",
+                NOW);
 
         assertThat(answer).isEqualTo(new PollResponse.Running("running"));
         assertThat(((PollResponse.Running) answer).knownStatus()).isTrue();
@@ -168,10 +186,16 @@ class WhisulResponsesTest {
     void completedJobIsNormalised() {
         PollResponse answer = WhisulResponses.poll(200, null, COMPLETED, NOW);
 
-        assertThat(answer).isEqualTo(new PollResponse.Completed(new CompletedJob(
-                "Night Drive", new BigDecimal("140"), 187, "https://cdn.whisul.com/s/1.mp3",
-                "https://cdn.whisul.com/i/1.jpg", java.util.List.of("trap", "dark", "808s"),
-                "2025-03-01T14:00:00Z", "2025-03-01T14:02:24Z")));
+        assertThat(answer)
+                .isEqualTo(new PollResponse.Completed(new CompletedJob(
+                        "Night Drive",
+                        new BigDecimal("140"),
+                        187,
+                        "https://cdn.whisul.com/s/1.mp3",
+                        "https://cdn.whisul.com/i/1.jpg",
+                        java.util.List.of("trap", "dark", "808s"),
+                        "2025-03-01T14:00:00Z",
+                        "2025-03-01T14:02:24Z")));
     }
 
     @Test
@@ -184,7 +208,9 @@ class WhisulResponsesTest {
     @Test
     void completedJobWithUnknownExtraFieldsIsStillCompleted() {
         String body = COMPLETED
-                .replace("\"status\": \"completed\",", "\"status\": \"completed\", \"model\": \"v4\", \"credits\": {\"used\": 1},")
+                .replace(
+                        "\"status\": \"completed\",",
+                        "\"status\": \"completed\", \"model\": \"v4\", \"credits\": {\"used\": 1},")
                 .replace("\"title\":", "\"stems\": [\"a.wav\"], \"title\":");
 
         PollResponse answer = WhisulResponses.poll(200, null, body, NOW);
@@ -195,18 +221,24 @@ class WhisulResponsesTest {
 
     @Test
     void completedJobWithOnlyASongUrlHasNullsForMissingOptionalFields() {
-        PollResponse answer = WhisulResponses.poll(200, null,
-                "{\"status\": \"completed\", \"result\": {\"song_url\": \"https://cdn.whisul.com/s/1.mp3\"}}", NOW);
+        PollResponse answer = WhisulResponses.poll(
+                200,
+                null,
+                "{\"status\": \"completed\", \"result\": {\"song_url\": \"https://cdn.whisul.com/s/1.mp3\"}}",
+                NOW);
 
-        assertThat(answer).isEqualTo(new PollResponse.Completed(new CompletedJob(
-                null, null, null, "https://cdn.whisul.com/s/1.mp3", null, java.util.List.of(), null, null)));
+        assertThat(answer)
+                .isEqualTo(new PollResponse.Completed(new CompletedJob(
+                        null, null, null, "https://cdn.whisul.com/s/1.mp3", null, java.util.List.of(), null, null)));
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-            "{\"status\": \"completed\"}",
-            "{\"status\": \"completed\", \"result\": null}",
-            "{\"status\": \"completed\", \"result\": \"https://cdn.whisul.com/s/1.mp3\"}"})
+    @ValueSource(
+            strings = {
+                "{\"status\": \"completed\"}",
+                "{\"status\": \"completed\", \"result\": null}",
+                "{\"status\": \"completed\", \"result\": \"https://cdn.whisul.com/s/1.mp3\"}"
+            })
     void completedJobWithoutAResultObjectIsAFailure(String body) {
         assertThat(WhisulResponses.poll(200, null, body, NOW))
                 .isEqualTo(new PollResponse.Failed("Whisul reported the job completed but sent no result"));
@@ -221,8 +253,11 @@ class WhisulResponsesTest {
 
     @Test
     void failedJobCarriesWhisulsErrorMessage() {
-        PollResponse answer = WhisulResponses.poll(200, null,
-                "{\"status\": \"failed\", \"result\": null, \"error\": \"model overloaded\", \"finished_at\": \"2025-03-01 14:01:00\"}", NOW);
+        PollResponse answer = WhisulResponses.poll(
+                200,
+                null,
+                "{\"status\": \"failed\", \"result\": null, \"error\": \"model overloaded\", \"finished_at\": \"2025-03-01 14:01:00\"}",
+                NOW);
 
         assertThat(answer).isEqualTo(new PollResponse.Failed("model overloaded"));
     }
@@ -237,7 +272,8 @@ class WhisulResponsesTest {
     @ParameterizedTest(name = "HTTP {0}")
     @ValueSource(ints = {404, 410})
     void unknownOrExpiredJobIsNotFound(int status) {
-        assertThat(WhisulResponses.poll(status, null, "{\"error\": \"Not found\"}", NOW)).isEqualTo(new PollResponse.NotFound());
+        assertThat(WhisulResponses.poll(status, null, "{\"error\": \"Not found\"}", NOW))
+                .isEqualTo(new PollResponse.NotFound());
     }
 
     @ParameterizedTest(name = "HTTP {0}")
@@ -257,7 +293,8 @@ class WhisulResponsesTest {
     void pollRateLimitIsTransientAndHonoursRetryAfter() {
         PollResponse answer = WhisulResponses.poll(429, "7", "{\"error\": \"Too Many Requests\"}", NOW);
 
-        assertThat(answer).isEqualTo(new PollResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(7), true));
+        assertThat(answer)
+                .isEqualTo(new PollResponse.Transient("HTTP 429: Too Many Requests", Duration.ofSeconds(7), true));
     }
 
     @ParameterizedTest(name = "200 with body \"{0}\"")

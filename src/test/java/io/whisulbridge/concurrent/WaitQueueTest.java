@@ -1,21 +1,27 @@
 package io.whisulbridge.concurrent;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class WaitQueueTest {
 
     private final WaitQueue<String> queue = new WaitQueue<>(new Object());
 
     private UniAssertSubscriber<String> waitLast() {
-        return Uni.createFrom().<String>emitter(queue::addLast).subscribe().withSubscriber(UniAssertSubscriber.create());
+        return Uni.createFrom()
+                .<String>emitter(queue::addLast)
+                .subscribe()
+                .withSubscriber(UniAssertSubscriber.create());
     }
 
     private UniAssertSubscriber<String> waitFirst() {
-        return Uni.createFrom().<String>emitter(queue::addFirst).subscribe().withSubscriber(UniAssertSubscriber.create());
+        return Uni.createFrom()
+                .<String>emitter(queue::addFirst)
+                .subscribe()
+                .withSubscriber(UniAssertSubscriber.create());
     }
 
     @Test

@@ -1,13 +1,12 @@
 package io.whisulbridge.config;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.junit.jupiter.api.Test;
-
 import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithBrokerAndWhisul

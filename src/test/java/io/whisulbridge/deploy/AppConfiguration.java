@@ -1,7 +1,6 @@
 package io.whisulbridge.deploy;
 
 import io.quarkus.runtime.configuration.DurationConverter;
-
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -31,9 +30,11 @@ final class AppConfiguration {
     static final String MAPPING_CLASS = "io.whisulbridge.config.BridgeConfig";
     /** Read by Quarkus/SmallRye as kafka.bootstrap.servers (see application.properties). */
     static final String KAFKA_BOOTSTRAP = "KAFKA_BOOTSTRAP_SERVERS";
+
     static final String API_KEY = "WHISUL_API_KEY";
     /** The webhook signing secret: like the API key, from a Secret, never in the ConfigMap. */
     static final String WEBHOOK_SECRET = "WEBHOOK_SECRET";
+
     private static final String APP_PACKAGE = "io.whisulbridge.";
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}:]+)(?::([^}]*))?}");
@@ -120,18 +121,33 @@ final class AppConfiguration {
 
     /** The health paths the management interface serves: liveness, readiness, startup. */
     Map<String, String> healthPaths(Map<String, String> environment) {
-        String root = Optional.ofNullable(property("quarkus.management.root-path", environment)).orElse("/q");
-        String health = Optional.ofNullable(property("quarkus.smallrye-health.root-path", environment)).orElse("health");
+        String root = Optional.ofNullable(property("quarkus.management.root-path", environment))
+                .orElse("/q");
+        String health = Optional.ofNullable(property("quarkus.smallrye-health.root-path", environment))
+                .orElse("health");
         String base = health.startsWith("/") ? health : trimSlash(root) + "/" + health;
         Map<String, String> out = new LinkedHashMap<>();
-        out.put("liveness", base + "/" + Optional.ofNullable(property("quarkus.smallrye-health.liveness-path", environment)).orElse("live"));
-        out.put("readiness", base + "/" + Optional.ofNullable(property("quarkus.smallrye-health.readiness-path", environment)).orElse("ready"));
-        out.put("startup", base + "/" + Optional.ofNullable(property("quarkus.smallrye-health.startup-path", environment)).orElse("started"));
+        out.put(
+                "liveness",
+                base + "/"
+                        + Optional.ofNullable(property("quarkus.smallrye-health.liveness-path", environment))
+                                .orElse("live"));
+        out.put(
+                "readiness",
+                base + "/"
+                        + Optional.ofNullable(property("quarkus.smallrye-health.readiness-path", environment))
+                                .orElse("ready"));
+        out.put(
+                "startup",
+                base + "/"
+                        + Optional.ofNullable(property("quarkus.smallrye-health.startup-path", environment))
+                                .orElse("started"));
         return out;
     }
 
     String metricsPath(Map<String, String> environment) {
-        String root = Optional.ofNullable(property("quarkus.management.root-path", environment)).orElse("/q");
+        String root = Optional.ofNullable(property("quarkus.management.root-path", environment))
+                .orElse("/q");
         return trimSlash(root) + "/metrics";
     }
 
@@ -162,7 +178,8 @@ final class AppConfiguration {
     Map<String, String> incomingChannel(Map<String, String> environment) {
         List<String> channels = new ArrayList<>();
         for (String key : properties.keySet()) {
-            Matcher m = Pattern.compile("mp\\.messaging\\.incoming\\.([^.]+)\\.topic").matcher(key);
+            Matcher m = Pattern.compile("mp\\.messaging\\.incoming\\.([^.]+)\\.topic")
+                    .matcher(key);
             if (m.matches()) {
                 channels.add(m.group(1));
             }
@@ -174,7 +191,10 @@ final class AppConfiguration {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("topic", property(prefix + "topic", environment));
         out.put("group.id", property(prefix + "group.id", environment));
-        out.put("auto.offset.reset", Optional.ofNullable(property(prefix + "auto.offset.reset", environment)).orElse("latest"));
+        out.put(
+                "auto.offset.reset",
+                Optional.ofNullable(property(prefix + "auto.offset.reset", environment))
+                        .orElse("latest"));
         return out;
     }
 
@@ -194,8 +214,8 @@ final class AppConfiguration {
         try {
             root = Class.forName(MAPPING_CLASS);
         } catch (ClassNotFoundException e) {
-            throw new AssertionError("configuration mapping " + MAPPING_CLASS + " not found: the deployment checks derive the "
-                    + "configuration variables from it");
+            throw new AssertionError("configuration mapping " + MAPPING_CLASS
+                    + " not found: the deployment checks derive the " + "configuration variables from it");
         }
         walk(root, "", root, new LinkedHashSet<>());
         if (mappingDefaults.isEmpty()) {
@@ -208,7 +228,9 @@ final class AppConfiguration {
             return;
         }
         for (Method m : type.getMethods()) {
-            if (m.isDefault() || Modifier.isStatic(m.getModifiers()) || m.getParameterCount() > 0
+            if (m.isDefault()
+                    || Modifier.isStatic(m.getModifiers())
+                    || m.getParameterCount() > 0
                     || m.getDeclaringClass() == Object.class) {
                 continue;
             }

@@ -1,10 +1,9 @@
 package io.whisulbridge.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The tests need no Docker, so the image and the Compose stack are checked statically here (deploy/image-check builds
@@ -57,7 +56,7 @@ class ContainerImageAndComposeTest {
             current.setLength(0);
             if (!full.isEmpty()) {
                 String[] parts = full.split("\\s+", 2);
-                instructions.add(new String[]{parts[0].toUpperCase(), parts.length > 1 ? parts[1] : ""});
+                instructions.add(new String[] {parts[0].toUpperCase(), parts.length > 1 ? parts[1] : ""});
             }
         }
         app = new AppConfiguration();
@@ -75,7 +74,9 @@ class ContainerImageAndComposeTest {
     void copiesTheFastJarLayoutToTheConventionalPlaces() {
         Map<String, String> copies = new LinkedHashMap<>();
         for (String a : args("COPY")) {
-            assertThat(a).as("COPY leaves the files to root (no --chown to the runtime user)").doesNotContain("--chown");
+            assertThat(a)
+                    .as("COPY leaves the files to root (no --chown to the runtime user)")
+                    .doesNotContain("--chown");
             String[] parts = a.trim().split("\\s+");
             copies.put(parts[0], parts[parts.length - 1]);
         }
@@ -95,12 +96,19 @@ class ContainerImageAndComposeTest {
         List<String> users = args("USER");
         assertThat(users).as("USER").isNotEmpty();
         String user = users.get(users.size() - 1).trim();
-        assertThat(user).as("a numeric uid, so Kubernetes can verify runAsNonRoot").matches("[0-9]+");
+        assertThat(user)
+                .as("a numeric uid, so Kubernetes can verify runAsNonRoot")
+                .matches("[0-9]+");
         assertThat(Integer.parseInt(user)).isPositive();
         for (Rendered r : Rendered.baseAndOverlays()) {
             for (Deployment d : r.deployments()) {
-                assertThat(d.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsUser())
-                        .as(r + ": " + d.getMetadata().getName() + " runs as the image's user").isEqualTo(Long.parseLong(user));
+                assertThat(d.getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getSecurityContext()
+                                .getRunAsUser())
+                        .as(r + ": " + d.getMetadata().getName() + " runs as the image's user")
+                        .isEqualTo(Long.parseLong(user));
             }
         }
         Map<String, String> env = env();
@@ -108,7 +116,8 @@ class ContainerImageAndComposeTest {
         assertThat(env.get("JAVA_OPTS_APPEND")).contains("-Djava.io.tmpdir=/tmp");
         assertThat(args("ENTRYPOINT")).hasSize(1);
         assertThat(args("FROM")).hasSize(1);
-        assertThat(baseImage()).as("the default base image: UBI's OpenJDK 17 runtime, a pinned tag")
+        assertThat(baseImage())
+                .as("the default base image: UBI's OpenJDK 17 runtime, a pinned tag")
                 .matches("registry\\.access\\.redhat\\.com/ubi9/openjdk-17-runtime:[0-9][^ ]*");
     }
 
@@ -132,7 +141,8 @@ class ContainerImageAndComposeTest {
     void exposesTheApplicationAndManagementPorts() {
         Set<String> exposed = new TreeSet<>();
         args("EXPOSE").forEach(a -> exposed.addAll(List.of(a.trim().split("\\s+"))));
-        assertThat(exposed).contains(String.valueOf(app.httpPort(Map.of())), String.valueOf(app.managementPort(Map.of())));
+        assertThat(exposed)
+                .contains(String.valueOf(app.httpPort(Map.of())), String.valueOf(app.managementPort(Map.of())));
     }
 
     @Test
@@ -143,7 +153,8 @@ class ContainerImageAndComposeTest {
         String classpath = cmd.get(cmd.indexOf("-cp") + 1);
         for (String entry : classpath.split(":")) {
             String dir = entry.replaceAll("\\*$", "");
-            assertThat(FAST_JAR.values()).as("classpath entry " + entry + " lies in a copied directory")
+            assertThat(FAST_JAR.values())
+                    .as("classpath entry " + entry + " lies in a copied directory")
                     .anySatisfy(dest -> assertThat(dir).startsWith(dest));
         }
     }
@@ -175,7 +186,8 @@ class ContainerImageAndComposeTest {
     }
 
     private static Map<String, Object> service(String name) {
-        return ManifestModel.map(ManifestModel.map(compose().get("services"), "services").get(name), "service " + name);
+        return ManifestModel.map(
+                ManifestModel.map(compose().get("services"), "services").get(name), "service " + name);
     }
 
     /** The value Compose would use for "${VAR:-default}" with VAR unset. */
@@ -223,7 +235,8 @@ class ContainerImageAndComposeTest {
 
         URI kafka = URI.create("kafka://" + env.get(AppConfiguration.KAFKA_BOOTSTRAP));
         assertThat(environment(service("kafka")).get("KAFKA_ADVERTISED_LISTENERS"))
-                .as("the bootstrap address is an advertised listener").contains("//" + kafka.getHost() + ":" + kafka.getPort());
+                .as("the bootstrap address is an advertised listener")
+                .contains("//" + kafka.getHost() + ":" + kafka.getPort());
 
         URI whisul = URI.create(env.get("WHISUL_BASE_URL"));
         Map<String, String> emulatorEnv = environment(service("whisul-emulator"));
@@ -248,16 +261,23 @@ class ContainerImageAndComposeTest {
             assertThat(s.get("image")).as(name + " image").isEqualTo(k8sImage);
             Map<String, Object> build = ManifestModel.map(s.get("build"), name + " build");
             assertThat(build.get("dockerfile")).isEqualTo("src/main/docker/Dockerfile.jvm");
-            assertThat(Files.isRegularFile(DeployFiles.root().resolve("deploy").resolve(String.valueOf(build.get("context")))
-                    .resolve(String.valueOf(build.get("dockerfile"))).normalize())).as(name + ": build context").isTrue();
+            assertThat(Files.isRegularFile(DeployFiles.root()
+                            .resolve("deploy")
+                            .resolve(String.valueOf(build.get("context")))
+                            .resolve(String.valueOf(build.get("dockerfile")))
+                            .normalize()))
+                    .as(name + ": build context")
+                    .isTrue();
             assertThat(s.get("read_only")).as(name + " read_only").isEqualTo(Boolean.TRUE);
             assertThat(String.valueOf(s.get("tmpfs"))).contains("/tmp");
             assertThat(String.valueOf(s.get("user"))).isEqualTo(user);
             assertThat(ManifestModel.list(s.get("cap_drop"), "cap_drop")).containsExactly("ALL");
         }
         Map<String, Object> bridge = service("whisul-bridge");
-        long grace = AppConfiguration.parseDuration(String.valueOf(bridge.get("stop_grace_period"))).getSeconds();
-        assertThat(grace).as("stop_grace_period above the shutdown timeout")
+        long grace = AppConfiguration.parseDuration(String.valueOf(bridge.get("stop_grace_period")))
+                .getSeconds();
+        assertThat(grace)
+                .as("stop_grace_period above the shutdown timeout")
                 .isGreaterThan(app.shutdownTimeout(environment(bridge)).getSeconds());
         Set<String> published = new LinkedHashSet<>();
         ManifestModel.list(bridge.get("ports"), "ports").forEach(p -> published.add(String.valueOf(p)));

@@ -1,11 +1,10 @@
 package io.whisulbridge.deploy;
 
-import io.fabric8.kubernetes.api.model.Namespace;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 /** docs/kubernetes.md ("Deploy to Kubernetes") names what the manifests actually contain. */
 class DeployDocsTest {
@@ -20,9 +19,13 @@ class DeployDocsTest {
         assertThat(doc).contains("Deploy to Kubernetes");
         for (Path dir : DeployFiles.overlayDirs()) {
             String name = dir.getFileName().toString();
-            assertThat(doc).as("docs/kubernetes.md applies overlay " + name).contains("kubectl apply -k k8s/overlays/" + name);
+            assertThat(doc)
+                    .as("docs/kubernetes.md applies overlay " + name)
+                    .contains("kubectl apply -k k8s/overlays/" + name);
             Rendered r = Rendered.of(dir);
-            String ns = r.typed(r.ofKind("Namespace").get(0), Namespace.class).getMetadata().getName();
+            String ns = r.typed(r.ofKind("Namespace").get(0), Namespace.class)
+                    .getMetadata()
+                    .getName();
             assertThat(doc).as("docs/kubernetes.md names namespace " + ns).contains(ns);
         }
     }
@@ -30,7 +33,8 @@ class DeployDocsTest {
     @Test
     void documentsTheSecretWithTheNamesTheDeploymentReads() {
         String doc = doc();
-        assertThat(doc).contains("create secret generic " + Rendered.API_KEY_SECRET)
+        assertThat(doc)
+                .contains("create secret generic " + Rendered.API_KEY_SECRET)
                 .contains("--from-literal=" + AppConfiguration.API_KEY + "=");
     }
 
@@ -38,8 +42,11 @@ class DeployDocsTest {
     void documentsThePrerequisitesAndTheHealthChecks() {
         String doc = doc();
         AppConfiguration app = new AppConfiguration();
-        assertThat(doc).contains("Strimzi", "KEDA", "### Prerequisites", "### Check health", "### Build and push the image");
-        app.healthPaths(java.util.Map.of()).values().forEach(p -> assertThat(doc).contains(p));
+        assertThat(doc)
+                .contains("Strimzi", "KEDA", "### Prerequisites", "### Check health", "### Build and push the image");
+        app.healthPaths(java.util.Map.of())
+                .values()
+                .forEach(p -> assertThat(doc).contains(p));
         assertThat(doc).contains(String.valueOf(app.managementPort(java.util.Map.of())));
         assertThat(doc).contains("docker build -f src/main/docker/Dockerfile.jvm");
     }

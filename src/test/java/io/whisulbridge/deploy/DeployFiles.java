@@ -15,11 +15,11 @@ import java.util.stream.Stream;
 /** Where the deployment files live, relative to the project root (the directory holding pom.xml and k8s/). */
 final class DeployFiles {
 
-    private DeployFiles() {
-    }
+    private DeployFiles() {}
 
     static Path root() {
-        Path dir = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path dir = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("k8s"))) {
                 return p;
@@ -87,7 +87,8 @@ final class DeployFiles {
             return; // already followed (a directory two overlays share)
         }
         String where = rel(kfile);
-        Map<String, Object> k = ManifestModel.map(ManifestModel.readDocuments(kfile).get(0), where);
+        Map<String, Object> k =
+                ManifestModel.map(ManifestModel.readDocuments(kfile).get(0), where);
         List<String> names = new ArrayList<>();
         for (String field : List.of("resources", "components")) {
             if (k.containsKey(field)) {
@@ -119,7 +120,8 @@ final class DeployFiles {
     static List<Path> k8sYamlFiles() {
         try (Stream<Path> s = Files.walk(k8s())) {
             return s.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml"))
+                    .filter(p -> p.getFileName().toString().endsWith(".yaml")
+                            || p.getFileName().toString().endsWith(".yml"))
                     .sorted()
                     .collect(Collectors.toList());
         } catch (IOException e) {

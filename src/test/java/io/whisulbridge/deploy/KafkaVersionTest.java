@@ -1,15 +1,14 @@
 package io.whisulbridge.deploy;
 
-import org.apache.kafka.common.utils.AppInfoParser;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * One Kafka version: the kafka-clients that the Quarkus BOM brings (and with it the in-JVM and process brokers of the
@@ -34,7 +33,8 @@ class KafkaVersionTest {
     void theTestKitInThePomIsTheBomsKafka() {
         // kafka-test-common-runtime is not in the BOM, so pom.xml names its version in kafka.version
         assertThat(property(DeployFiles.read(DeployFiles.root().resolve("pom.xml"))))
-                .as("<kafka.version> in pom.xml").isEqualTo(bomKafka);
+                .as("<kafka.version> in pom.xml")
+                .isEqualTo(bomKafka);
     }
 
     @Test
@@ -42,7 +42,9 @@ class KafkaVersionTest {
         // its caller may pass -Dkafka.version; a default, while there is one, must not be another version
         String pom = DeployFiles.read(DeployFiles.root().resolve("deploy/local/kafka-broker-pom.xml"));
         if (PROPERTY.matcher(pom).find()) {
-            assertThat(property(pom)).as("<kafka.version> in deploy/local/kafka-broker-pom.xml").isEqualTo(bomKafka);
+            assertThat(property(pom))
+                    .as("<kafka.version> in deploy/local/kafka-broker-pom.xml")
+                    .isEqualTo(bomKafka);
         }
         assertThat(pom).contains("<version>${kafka.version}</version>");
     }
@@ -50,12 +52,17 @@ class KafkaVersionTest {
     @Test
     void composeRunsTheBomsKafka() {
         Map<String, Object> compose = ManifestModel.map(
-                ManifestModel.readDocuments(DeployFiles.root().resolve("deploy/docker-compose.yml")).get(0), "compose");
+                ManifestModel.readDocuments(DeployFiles.root().resolve("deploy/docker-compose.yml"))
+                        .get(0),
+                "compose");
         List<String> kafkaImages = ManifestModel.map(compose.get("services"), "services").values().stream()
-                .map(service -> String.valueOf(ManifestModel.map(service, "service").get("image")))
+                .map(service ->
+                        String.valueOf(ManifestModel.map(service, "service").get("image")))
                 .filter(image -> image.startsWith("apache/kafka:"))
                 .toList();
-        assertThat(kafkaImages).as("apache/kafka images in deploy/docker-compose.yml").isNotEmpty()
+        assertThat(kafkaImages)
+                .as("apache/kafka images in deploy/docker-compose.yml")
+                .isNotEmpty()
                 .allSatisfy(image -> assertThat(image).isEqualTo("apache/kafka:" + bomKafka));
     }
 

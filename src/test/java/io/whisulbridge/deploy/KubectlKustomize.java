@@ -34,16 +34,15 @@ final class KubectlKustomize {
 
     /** Outcome of one kubectl run per kustomization directory, failures included so a broken overlay costs one run. */
     private static final Map<Path, Outcome> RENDERS = new ConcurrentHashMap<>();
+
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private static Path kubectl;
     private static String kubectlProblem;
 
-    private KubectlKustomize() {
-    }
+    private KubectlKustomize() {}
 
-    private record Outcome(String yaml, String failure) {
-    }
+    private record Outcome(String yaml, String failure) {}
 
     /** The objects kubectl renders from the kustomization in {@code dir}, each one valid in the Kubernetes model. */
     static List<Map<String, Object>> objects(Path dir) {

@@ -1,14 +1,13 @@
 package io.whisulbridge.deploy;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kubectl the deploy tests render with: its absence fails with what to install (tested on a PATH without it,
@@ -41,9 +40,13 @@ class KubectlKustomizeTest {
 
     @Test
     void readsTheKustomizeVersionKubectlReports() {
-        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.32.4\nKustomize Version: v5.5.0\n")).isEqualTo(5);
-        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.20.0\nKustomize Version: v2.0.3\n")).isEqualTo(2);
-        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.22.0\n")).as("kubectl before 1.24").isNull();
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.32.4\nKustomize Version: v5.5.0\n"))
+                .isEqualTo(5);
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.20.0\nKustomize Version: v2.0.3\n"))
+                .isEqualTo(2);
+        assertThat(KubectlKustomize.kustomizeMajor("Client Version: v1.22.0\n"))
+                .as("kubectl before 1.24")
+                .isNull();
     }
 
     @Test
@@ -53,7 +56,8 @@ class KubectlKustomizeTest {
 
     @Test
     void aKustomizationKubectlRejectsFailsWithKubectlsError(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("kustomization.yaml"),
+        Files.writeString(
+                dir.resolve("kustomization.yaml"),
                 "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - no-such-file.yaml\n");
         assertThatThrownBy(() -> KubectlKustomize.render(dir))
                 .isInstanceOf(AssertionError.class)

@@ -22,10 +22,6 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBehavior;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -38,6 +34,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Reads manifests the way kubectl does (YAML 1.1, duplicate keys rejected) and checks each one against the
@@ -66,17 +65,17 @@ final class ManifestModel {
     static final ObjectMapper MAPPER = strictMapper();
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
-    private ManifestModel() {
-    }
+    private ManifestModel() {}
 
     private static ObjectMapper strictMapper() {
         SimpleModule noCatchAll = new SimpleModule("no-any-setter");
         noCatchAll.setDeserializerModifier(new BeanDeserializerModifier() {
             @Override
-            public BeanDeserializerBuilder updateBuilder(DeserializationConfig config, BeanDescription beanDesc,
-                                                         BeanDeserializerBuilder builder) {
+            public BeanDeserializerBuilder updateBuilder(
+                    DeserializationConfig config, BeanDescription beanDesc, BeanDeserializerBuilder builder) {
                 if (beanDesc.getBeanClass().getName().startsWith("io.fabric8.")) {
                     // fabric8 model classes collect unknown fields in "additionalProperties"; the API server would
                     // reject them (or, worse, silently drop them), so they are errors here.
@@ -158,7 +157,9 @@ final class ManifestModel {
         }
         Map<String, Object> metadata = map(obj.get("metadata"), where + ": metadata");
         Object name = metadata.get("name");
-        if (!(name instanceof String) || !DNS_SUBDOMAIN.matcher((String) name).matches() || ((String) name).length() > 253) {
+        if (!(name instanceof String)
+                || !DNS_SUBDOMAIN.matcher((String) name).matches()
+                || ((String) name).length() > 253) {
             throw new AssertionError(where + ": metadata.name must be a DNS subdomain name, got " + name);
         }
         String key = typeKey(obj);
@@ -188,8 +189,9 @@ final class ManifestModel {
         try {
             value = MAPPER.convertValue(withoutPatchDirectives(tree), type);
         } catch (IllegalArgumentException e) {
-            throw new AssertionError(where + ": does not match the Kubernetes model of " + type.getSimpleName() + ": "
-                    + e.getMessage(), e);
+            throw new AssertionError(
+                    where + ": does not match the Kubernetes model of " + type.getSimpleName() + ": " + e.getMessage(),
+                    e);
         }
         List<String> extra = new ArrayList<>();
         findAdditionalProperties(value, type.getSimpleName(), extra, new IdentityHashMap<>());
@@ -222,7 +224,8 @@ final class ManifestModel {
     }
 
     /** Second line of defence: any non-empty fabric8 additionalProperties map in the object graph. */
-    private static void findAdditionalProperties(Object value, String path, List<String> out, Map<Object, Boolean> seen) {
+    private static void findAdditionalProperties(
+            Object value, String path, List<String> out, Map<Object, Boolean> seen) {
         if (value == null || seen.put(value, Boolean.TRUE) != null) {
             return;
         }
@@ -273,7 +276,8 @@ final class ManifestModel {
         validateObjectMeta(obj, where);
         Map<String, Object> labels = map(map(obj.get("metadata"), where).get("labels"), where + ": metadata.labels");
         if (!(labels.get("strimzi.io/cluster") instanceof String)) {
-            throw new AssertionError(where + ": a KafkaTopic needs the label strimzi.io/cluster naming its Kafka cluster");
+            throw new AssertionError(
+                    where + ": a KafkaTopic needs the label strimzi.io/cluster naming its Kafka cluster");
         }
         Map<String, Object> spec = map(obj.get("spec"), where + ": spec");
         allowOnly(spec, where + ": spec", "partitions", "replicas", "config", "topicName");
@@ -293,11 +297,14 @@ final class ManifestModel {
                     throw new AssertionError(where + ": spec.config." + e.getKey() + " must be a scalar");
                 }
                 if (!e.getKey().matches("[a-z]+(\\.[a-z]+)*")) {
-                    throw new AssertionError(where + ": spec.config key " + e.getKey() + " is not a Kafka topic config name");
+                    throw new AssertionError(
+                            where + ": spec.config key " + e.getKey() + " is not a Kafka topic config name");
                 }
             }
             Object policy = config.get("cleanup.policy");
-            if (policy != null && !Set.of("delete", "compact", "compact,delete", "delete,compact").contains(policy)) {
+            if (policy != null
+                    && !Set.of("delete", "compact", "compact,delete", "delete,compact")
+                            .contains(policy)) {
                 throw new AssertionError(where + ": cleanup.policy " + policy + " is not delete, compact or both");
             }
             Object minIsr = config.get("min.insync.replicas");
@@ -313,15 +320,31 @@ final class ManifestModel {
         allowOnly(obj, where, "apiVersion", "kind", "metadata", "spec");
         validateObjectMeta(obj, where);
         Map<String, Object> spec = map(obj.get("spec"), where + ": spec");
-        allowOnly(spec, where + ": spec", "scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod",
-                "idleReplicaCount", "minReplicaCount", "maxReplicaCount", "fallback", "advanced", "triggers");
+        allowOnly(
+                spec,
+                where + ": spec",
+                "scaleTargetRef",
+                "pollingInterval",
+                "cooldownPeriod",
+                "initialCooldownPeriod",
+                "idleReplicaCount",
+                "minReplicaCount",
+                "maxReplicaCount",
+                "fallback",
+                "advanced",
+                "triggers");
         Map<String, Object> target = map(spec.get("scaleTargetRef"), where + ": spec.scaleTargetRef");
         allowOnly(target, where + ": spec.scaleTargetRef", "apiVersion", "kind", "name", "envSourceContainerName");
         if (!(target.get("name") instanceof String)) {
             throw new AssertionError(where + ": spec.scaleTargetRef.name is required");
         }
-        for (String f : List.of("pollingInterval", "cooldownPeriod", "initialCooldownPeriod", "idleReplicaCount",
-                "minReplicaCount", "maxReplicaCount")) {
+        for (String f : List.of(
+                "pollingInterval",
+                "cooldownPeriod",
+                "initialCooldownPeriod",
+                "idleReplicaCount",
+                "minReplicaCount",
+                "maxReplicaCount")) {
             if (spec.containsKey(f) && !(spec.get(f) instanceof Integer && (Integer) spec.get(f) >= 0)) {
                 throw new AssertionError(where + ": spec." + f + " must be a non-negative integer");
             }
@@ -332,14 +355,21 @@ final class ManifestModel {
         }
         if (spec.containsKey("advanced")) {
             Map<String, Object> advanced = map(spec.get("advanced"), where + ": spec.advanced");
-            allowOnly(advanced, where + ": spec.advanced", "restoreToOriginalReplicaCount", "horizontalPodAutoscalerConfig",
+            allowOnly(
+                    advanced,
+                    where + ": spec.advanced",
+                    "restoreToOriginalReplicaCount",
+                    "horizontalPodAutoscalerConfig",
                     "scalingModifiers");
             if (advanced.containsKey("horizontalPodAutoscalerConfig")) {
-                Map<String, Object> hpa = map(advanced.get("horizontalPodAutoscalerConfig"), where + ": horizontalPodAutoscalerConfig");
+                Map<String, Object> hpa =
+                        map(advanced.get("horizontalPodAutoscalerConfig"), where + ": horizontalPodAutoscalerConfig");
                 allowOnly(hpa, where + ": horizontalPodAutoscalerConfig", "name", "behavior");
                 if (hpa.containsKey("behavior")) {
                     // The same type as an autoscaling/v2 HPA's spec.behavior: the model class checks it.
-                    toModel(hpa.get("behavior"), HorizontalPodAutoscalerBehavior.class,
+                    toModel(
+                            hpa.get("behavior"),
+                            HorizontalPodAutoscalerBehavior.class,
                             where + ": horizontalPodAutoscalerConfig.behavior");
                 }
             }
@@ -350,21 +380,46 @@ final class ManifestModel {
         }
         for (Object t : triggers) {
             Map<String, Object> trigger = map(t, where + ": trigger");
-            allowOnly(trigger, where + ": trigger", "type", "name", "metadata", "authenticationRef", "metricType",
+            allowOnly(
+                    trigger,
+                    where + ": trigger",
+                    "type",
+                    "name",
+                    "metadata",
+                    "authenticationRef",
+                    "metricType",
                     "useCachedMetrics");
             Map<String, Object> metadata = map(trigger.get("metadata"), where + ": trigger.metadata");
             for (Map.Entry<String, Object> e : metadata.entrySet()) {
                 if (!(e.getValue() instanceof String)) {
                     // KEDA's CRD types trigger metadata as map[string]string.
-                    throw new AssertionError(where + ": trigger metadata " + e.getKey() + " must be a string (quote it)");
+                    throw new AssertionError(
+                            where + ": trigger metadata " + e.getKey() + " must be a string (quote it)");
                 }
             }
             if ("kafka".equals(trigger.get("type"))) {
-                allowOnly(metadata, where + ": kafka trigger metadata", "bootstrapServers", "bootstrapServersFromEnv",
-                        "consumerGroup", "consumerGroupFromEnv", "topic", "topicFromEnv", "lagThreshold",
-                        "activationLagThreshold", "offsetResetPolicy", "allowIdleConsumers", "scaleToZeroOnInvalidOffset",
-                        "excludePersistentLag", "limitToPartitionsWithLag", "ensureEvenDistributionOfPartitions", "version",
-                        "partitionLimitation", "sasl", "tls", "unsafeSsl");
+                allowOnly(
+                        metadata,
+                        where + ": kafka trigger metadata",
+                        "bootstrapServers",
+                        "bootstrapServersFromEnv",
+                        "consumerGroup",
+                        "consumerGroupFromEnv",
+                        "topic",
+                        "topicFromEnv",
+                        "lagThreshold",
+                        "activationLagThreshold",
+                        "offsetResetPolicy",
+                        "allowIdleConsumers",
+                        "scaleToZeroOnInvalidOffset",
+                        "excludePersistentLag",
+                        "limitToPartitionsWithLag",
+                        "ensureEvenDistributionOfPartitions",
+                        "version",
+                        "partitionLimitation",
+                        "sasl",
+                        "tls",
+                        "unsafeSsl");
                 for (String required : List.of("bootstrapServers", "consumerGroup")) {
                     if (!metadata.containsKey(required) && !metadata.containsKey(required + "FromEnv")) {
                         throw new AssertionError(where + ": kafka trigger needs " + required);
@@ -375,7 +430,8 @@ final class ManifestModel {
                     throw new AssertionError(where + ": offsetResetPolicy must be earliest or latest");
                 }
                 for (String numeric : List.of("lagThreshold", "activationLagThreshold")) {
-                    if (metadata.containsKey(numeric) && !metadata.get(numeric).toString().matches("[0-9]+")) {
+                    if (metadata.containsKey(numeric)
+                            && !metadata.get(numeric).toString().matches("[0-9]+")) {
                         throw new AssertionError(where + ": " + numeric + " must be a whole number");
                     }
                 }
@@ -390,7 +446,8 @@ final class ManifestModel {
         allowOnly(metadata, where + ": metadata", "name", "namespace", "labels", "annotations");
         for (String f : List.of("labels", "annotations")) {
             if (metadata.containsKey(f)) {
-                for (Map.Entry<String, Object> e : map(metadata.get(f), where + ": metadata." + f).entrySet()) {
+                for (Map.Entry<String, Object> e :
+                        map(metadata.get(f), where + ": metadata." + f).entrySet()) {
                     if (!(e.getValue() instanceof String)) {
                         throw new AssertionError(where + ": metadata." + f + "." + e.getKey() + " must be a string");
                     }

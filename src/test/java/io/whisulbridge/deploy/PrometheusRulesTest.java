@@ -1,9 +1,6 @@
 package io.whisulbridge.deploy;
 
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every Prometheus rules file the repository ships passes {@code promtool check rules}: the rules under
@@ -34,11 +33,14 @@ class PrometheusRulesTest {
     Stream<DynamicTest> everyRulesFilePassesPromtool(@TempDir Path extracted) {
         List<Path> files = rulesFiles(extracted);
         assertThat(files).as("rules files under deploy/prometheus/").isNotEmpty();
-        return files.stream().map(file -> DynamicTest.dynamicTest(DeployFiles.rel(file), () -> {
-            Result check = promtool("check", "rules", file.toString());
-            assertThat(check.exitCode()).as("promtool check rules " + file + ":\n" + check.output()).isZero();
-            assertThat(check.output()).contains("SUCCESS");
-        }));
+        return files.stream()
+                .map(file -> DynamicTest.dynamicTest(DeployFiles.rel(file), () -> {
+                    Result check = promtool("check", "rules", file.toString());
+                    assertThat(check.exitCode())
+                            .as("promtool check rules " + file + ":\n" + check.output())
+                            .isZero();
+                    assertThat(check.output()).contains("SUCCESS");
+                }));
     }
 
     /** The harness reads promtool's verdict, not just that it ran: a rule Prometheus cannot parse fails. */
@@ -62,7 +64,9 @@ class PrometheusRulesTest {
     private static List<Path> rulesFiles(Path extracted) {
         List<Path> out = new ArrayList<>();
         try (Stream<Path> deploy = Files.list(DeployFiles.root().resolve("deploy/prometheus"))) {
-            deploy.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().forEach(out::add);
+            deploy.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                    .sorted()
+                    .forEach(out::add);
             for (Path file : DeployFiles.k8sYamlFiles()) {
                 List<Object> docs = ManifestModel.readDocuments(file);
                 for (int i = 0; i < docs.size(); i++) {
@@ -85,8 +89,7 @@ class PrometheusRulesTest {
         return out;
     }
 
-    private record Result(int exitCode, String output) {
-    }
+    private record Result(int exitCode, String output) {}
 
     private static Result promtool(String... args) {
         Path promtool = KubectlKustomize.onPath("promtool", System.getenv("PATH"));
@@ -96,7 +99,8 @@ class PrometheusRulesTest {
         List<String> command = new ArrayList<>(List.of(promtool.toString()));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             // promtool answers in milliseconds; the bound is for a wedged process on a busy machine

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -76,7 +75,8 @@ final class Rendered {
 
     /** Parsed afresh on each call (kubectl's output is cached), so no test sees another's changes to the maps. */
     static Rendered of(Path dir) {
-        List<Resource> resources = KubectlKustomize.objects(dir).stream().map(Resource::new).collect(Collectors.toList());
+        List<Resource> resources =
+                KubectlKustomize.objects(dir).stream().map(Resource::new).collect(Collectors.toList());
         return new Rendered(DeployFiles.rel(dir), dir, Collections.unmodifiableList(resources));
     }
 
@@ -92,7 +92,9 @@ final class Rendered {
     }
 
     boolean isBase() {
-        return dir.toAbsolutePath().normalize().equals(DeployFiles.base().toAbsolutePath().normalize());
+        return dir.toAbsolutePath()
+                .normalize()
+                .equals(DeployFiles.base().toAbsolutePath().normalize());
     }
 
     List<Resource> ofKind(String kind) {
@@ -100,11 +102,14 @@ final class Rendered {
     }
 
     Optional<Resource> find(String kind, String resourceName) {
-        return resources.stream().filter(r -> kind.equals(r.kind()) && resourceName.equals(r.name())).findFirst();
+        return resources.stream()
+                .filter(r -> kind.equals(r.kind()) && resourceName.equals(r.name()))
+                .findFirst();
     }
 
     Resource get(String kind, String resourceName) {
-        return find(kind, resourceName).orElseThrow(() -> new AssertionError(name + ": no " + kind + " " + resourceName));
+        return find(kind, resourceName)
+                .orElseThrow(() -> new AssertionError(name + ": no " + kind + " " + resourceName));
     }
 
     <T> T typed(Resource r, Class<T> type) {
@@ -127,11 +132,14 @@ final class Rendered {
         return d.getSpec().getTemplate().getSpec().getContainers().stream()
                 .filter(c -> containerName.equals(c.getName()))
                 .findFirst()
-                .orElseThrow(() -> new AssertionError("Deployment " + d.getMetadata().getName() + " has no container " + containerName));
+                .orElseThrow(() -> new AssertionError(
+                        "Deployment " + d.getMetadata().getName() + " has no container " + containerName));
     }
 
     List<Deployment> deployments() {
-        return ofKind("Deployment").stream().map(r -> typed(r, Deployment.class)).collect(Collectors.toList());
+        return ofKind("Deployment").stream()
+                .map(r -> typed(r, Deployment.class))
+                .collect(Collectors.toList());
     }
 
     Map<String, String> configData() {
@@ -148,7 +156,9 @@ final class Rendered {
     }
 
     List<NetworkPolicy> networkPolicies() {
-        return ofKind("NetworkPolicy").stream().map(r -> typed(r, NetworkPolicy.class)).collect(Collectors.toList());
+        return ofKind("NetworkPolicy").stream()
+                .map(r -> typed(r, NetworkPolicy.class))
+                .collect(Collectors.toList());
     }
 
     NetworkPolicy bridgePolicy() {
@@ -156,11 +166,15 @@ final class Rendered {
     }
 
     List<PodDisruptionBudget> pdbs() {
-        return ofKind("PodDisruptionBudget").stream().map(r -> typed(r, PodDisruptionBudget.class)).collect(Collectors.toList());
+        return ofKind("PodDisruptionBudget").stream()
+                .map(r -> typed(r, PodDisruptionBudget.class))
+                .collect(Collectors.toList());
     }
 
     List<HorizontalPodAutoscaler> hpas() {
-        return ofKind("HorizontalPodAutoscaler").stream().map(r -> typed(r, HorizontalPodAutoscaler.class)).collect(Collectors.toList());
+        return ofKind("HorizontalPodAutoscaler").stream()
+                .map(r -> typed(r, HorizontalPodAutoscaler.class))
+                .collect(Collectors.toList());
     }
 
     List<Map<String, Object>> kafkaTopics() {
@@ -189,7 +203,9 @@ final class Rendered {
     static String topicName(Map<String, Object> topic) {
         Map<String, Object> spec = (Map<String, Object>) topic.get("spec");
         Object explicit = spec == null ? null : spec.get("topicName");
-        return explicit != null ? explicit.toString() : ((Map<String, Object>) topic.get("metadata")).get("name").toString();
+        return explicit != null
+                ? explicit.toString()
+                : ((Map<String, Object>) topic.get("metadata")).get("name").toString();
     }
 
     @Override

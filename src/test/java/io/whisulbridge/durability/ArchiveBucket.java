@@ -1,7 +1,6 @@
 package io.whisulbridge.durability;
 
 import io.whisulbridge.cli.S3MockProcess;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -25,7 +24,8 @@ import java.util.regex.Pattern;
 final class ArchiveBucket {
 
     private static final Pattern KEY = Pattern.compile("<Key>([^<]+)</Key>");
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final S3MockProcess s3;
 
     ArchiveBucket(S3MockProcess s3) {
@@ -34,8 +34,12 @@ final class ArchiveBucket {
 
     /** Every key under {@code prefix}. */
     List<String> keys(String prefix) throws Exception {
-        String body = send(HttpRequest.newBuilder(uri("?list-type=2&max-keys=1000&prefix="
-                + URLEncoder.encode(prefix, StandardCharsets.UTF_8))).GET(), HttpResponse.BodyHandlers.ofString()).body();
+        String body = send(
+                        HttpRequest.newBuilder(uri("?list-type=2&max-keys=1000&prefix="
+                                        + URLEncoder.encode(prefix, StandardCharsets.UTF_8)))
+                                .GET(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         List<String> keys = new ArrayList<>();
         Matcher m = KEY.matcher(body);
         while (m.find()) {
@@ -45,13 +49,14 @@ final class ArchiveBucket {
     }
 
     byte[] get(String key) throws Exception {
-        return send(HttpRequest.newBuilder(object(key)).GET(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        return send(HttpRequest.newBuilder(object(key)).GET(), HttpResponse.BodyHandlers.ofByteArray())
+                .body();
     }
 
     /** The object's SHA-256 (hex) and length, streamed: for objects larger than this JVM should hold. */
     Digest digest(String key) throws Exception {
-        HttpResponse<InputStream> response = send(HttpRequest.newBuilder(object(key)).GET(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response =
+                send(HttpRequest.newBuilder(object(key)).GET(), HttpResponse.BodyHandlers.ofInputStream());
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         long length = 0;
         try (InputStream in = response.body()) {
@@ -64,19 +69,23 @@ final class ArchiveBucket {
         return new Digest(HexFormat.of().formatHex(sha256.digest()), length);
     }
 
-    record Digest(String sha256, long length) {
-    }
+    record Digest(String sha256, long length) {}
 
     /** The object's headers, with S3's stored checksum asked for. */
     HttpResponse<Void> head(String key) throws Exception {
-        return send(HttpRequest.newBuilder(object(key)).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                .header("x-amz-checksum-mode", "ENABLED"), HttpResponse.BodyHandlers.discarding());
+        return send(
+                HttpRequest.newBuilder(object(key))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .header("x-amz-checksum-mode", "ENABLED"),
+                HttpResponse.BodyHandlers.discarding());
     }
 
     private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) throws Exception {
-        HttpResponse<T> response = http.send(request.timeout(Duration.ofSeconds(60)).build(), body);
+        HttpResponse<T> response =
+                http.send(request.timeout(Duration.ofSeconds(60)).build(), body);
         if (response.statusCode() != 200) {
-            throw new IOException(response.request().method() + " " + response.uri() + " answered " + response.statusCode());
+            throw new IOException(
+                    response.request().method() + " " + response.uri() + " answered " + response.statusCode());
         }
         return response;
     }

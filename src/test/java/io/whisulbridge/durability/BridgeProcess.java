@@ -2,7 +2,6 @@ package io.whisulbridge.durability;
 
 import io.whisulbridge.cli.BrokerProcess;
 import io.whisulbridge.support.ReadinessWait;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +33,8 @@ final class BridgeProcess implements AutoCloseable {
         this.process = process;
     }
 
-    static BridgeProcess start(String name, Path logDir, Map<String, String> env, List<String> systemProperties) throws Exception {
+    static BridgeProcess start(String name, Path logDir, Map<String, String> env, List<String> systemProperties)
+            throws Exception {
         if (!Files.exists(APP)) {
             throw new IllegalStateException(APP + " is missing: these tests run after `package` (./mvnw verify)");
         }
@@ -72,9 +72,13 @@ final class BridgeProcess implements AutoCloseable {
 
     private int status(String path) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + managementPort + path)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -86,9 +90,12 @@ final class BridgeProcess implements AutoCloseable {
     /** The Prometheus text at {@code /q/metrics}, or empty when nothing answers (e.g. the process is gone). */
     String metrics() {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + managementPort + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? response.body() : "";
         } catch (IOException e) {
             return "";
@@ -139,7 +146,9 @@ final class BridgeProcess implements AutoCloseable {
     }
 
     private void signal(String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+                .inheritIO()
+                .start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
         }

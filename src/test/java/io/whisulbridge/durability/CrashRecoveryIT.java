@@ -1,21 +1,19 @@
 package io.whisulbridge.durability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.whisulbridge.cli.BrokerProcess;
-
 import io.whisulbridge.emulator.WhisulEmulator;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * The Guarantees section of the README, proven with real processes: the packaged service killed with SIGKILL,
@@ -41,8 +39,14 @@ class CrashRecoveryIT {
     @BeforeEach
     void newScenario(TestInfo test) throws Exception {
         // jobs of 8-12 s: long enough to be in flight when a process dies, short enough for the suite
-        whisul.updateSettings(Stage.settings().jobDuration(Duration.ofSeconds(8), Duration.ofSeconds(12)).build());
-        String name = test.getTestMethod().orElseThrow().getName().replaceAll("[^A-Za-z0-9]", "").toLowerCase();
+        whisul.updateSettings(Stage.settings()
+                .jobDuration(Duration.ofSeconds(8), Duration.ofSeconds(12))
+                .build());
+        String name = test.getTestMethod()
+                .orElseThrow()
+                .getName()
+                .replaceAll("[^A-Za-z0-9]", "")
+                .toLowerCase();
         scenario = new Scenario(name.substring(0, Math.min(40, name.length())), broker, whisul, WORK);
     }
 
@@ -66,11 +70,13 @@ class CrashRecoveryIT {
     @Test
     void sigtermOfOneOfTwoInstancesHandsItsJobsToTheOther() throws Exception {
         List<String> ids = Scenario.requestIds("term", 120);
-        try (BridgeProcess a = scenario.startBridge("a"); BridgeProcess b = scenario.startBridge("b")) {
+        try (BridgeProcess a = scenario.startBridge("a");
+                BridgeProcess b = scenario.startBridge("b")) {
             scenario.publish(ids);
             awaitAllSubmitted(ids);
             Duration exit = a.sigterm(Duration.ofSeconds(40));
-            System.out.printf("[durability] instance a exited %d ms after SIGTERM with %d jobs in flight overall%n",
+            System.out.printf(
+                    "[durability] instance a exited %d ms after SIGTERM with %d jobs in flight overall%n",
                     exit.toMillis(), scenario.runningJobs());
             assertThat(exit).isLessThan(Duration.ofSeconds(25));
             assertThat(a.logText()).contains("handed over");
@@ -82,7 +88,8 @@ class CrashRecoveryIT {
     @Test
     void killMinus9OfOneOfTwoInstancesLosesNothing() throws Exception {
         List<String> ids = Scenario.requestIds("kill", 120);
-        try (BridgeProcess a = scenario.startBridge("a"); BridgeProcess b = scenario.startBridge("b")) {
+        try (BridgeProcess a = scenario.startBridge("a");
+                BridgeProcess b = scenario.startBridge("b")) {
             scenario.publish(ids);
             awaitAllSubmitted(ids);
             a.kill9();
@@ -102,7 +109,8 @@ class CrashRecoveryIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> bridge.readiness() == 503);
             broker.launch();
             await().atMost(Duration.ofSeconds(60)).until(() -> bridge.readiness() == 200);
-            System.out.println("[durability] readiness went DOWN while the broker was stopped and UP after it came back");
+            System.out.println(
+                    "[durability] readiness went DOWN while the broker was stopped and UP after it came back");
             awaitEveryOutcome(ids);
             assertExactlyOnce(ids, "after a broker restart");
             List<String> more = Scenario.requestIds("after-restart", 10);
@@ -117,34 +125,41 @@ class CrashRecoveryIT {
         List<String> one = List.of(id);
         Instant first = Instant.now();
         try (BridgeProcess a = scenario.startBridge("a")) {
-            scenario.publish(List.of(id, id));            // twice in one batch
+            scenario.publish(List.of(id, id)); // twice in one batch
             awaitAllSubmitted(one);
-            scenario.publish(one);                        // again while its job runs
+            scenario.publish(one); // again while its job runs
             awaitEveryOutcome(one);
-            scenario.publish(one);                        // again after its outcome, same process
-            Thread.sleep(40_000);                         // spread the duplicates over more than a minute
+            scenario.publish(one); // again after its outcome, same process
+            Thread.sleep(40_000); // spread the duplicates over more than a minute
             a.sigterm(Duration.ofSeconds(40));
         }
         try (BridgeProcess b = scenario.startBridge("b")) {
-            scenario.publish(one);                        // again after a restart: only the ledger remembers
-            await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
-            System.out.printf("[durability] request %s published 5 times over %d s: %d submission(s), %d outcome(s)%n",
-                    id, Duration.between(first, Instant.now()).toSeconds(),
-                    scenario.submissions(one).get(id), scenario.outcomes().getOrDefault(id, 0));
+            scenario.publish(one); // again after a restart: only the ledger remembers
+            await().pollDelay(Duration.ofSeconds(10))
+                    .atMost(Duration.ofSeconds(11))
+                    .until(() -> true);
+            System.out.printf(
+                    "[durability] request %s published 5 times over %d s: %d submission(s), %d outcome(s)%n",
+                    id,
+                    Duration.between(first, Instant.now()).toSeconds(),
+                    scenario.submissions(one).get(id),
+                    scenario.outcomes().getOrDefault(id, 0));
             assertThat(scenario.submissions(one).get(id)).isEqualTo(1);
             assertThat(scenario.outcomes().get(id)).isEqualTo(1);
         }
     }
 
     private void awaitAllSubmitted(List<String> ids) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> scenario.submissions(ids).values().stream().allMatch(count -> count >= 1));
         // the ledger write follows the 202 within milliseconds; give it a moment so the window stays closed
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
     }
 
     private void awaitEveryOutcome(List<String> ids) {
-        await().atMost(ALL_OUTCOMES).pollInterval(Duration.ofSeconds(1))
+        await().atMost(ALL_OUTCOMES)
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> scenario.outcomes().keySet().containsAll(ids));
     }
 
@@ -152,18 +167,27 @@ class CrashRecoveryIT {
         Map<String, Long> submissions = scenario.submissions(ids);
         Map<String, Integer> outcomes = scenario.outcomes();
         report(when, ids);
-        assertThat(submissions).allSatisfy((id, count) -> assertThat(count).as("submissions of " + id).isEqualTo(1));
-        assertThat(ids).allSatisfy(id -> assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1));
+        assertThat(submissions)
+                .allSatisfy((id, count) ->
+                        assertThat(count).as("submissions of " + id).isEqualTo(1));
+        assertThat(ids)
+                .allSatisfy(id ->
+                        assertThat(outcomes.get(id)).as("outcomes of " + id).isEqualTo(1));
     }
 
     private void report(String when, List<String> ids) {
         Map<String, Long> submissions = scenario.submissions(ids);
         Map<String, Integer> outcomes = scenario.outcomes();
-        long submitted = submissions.values().stream().mapToLong(Long::longValue).sum();
-        long duplicates = submissions.values().stream().filter(count -> count > 1).mapToLong(count -> count - 1).sum();
+        long submitted =
+                submissions.values().stream().mapToLong(Long::longValue).sum();
+        long duplicates = submissions.values().stream()
+                .filter(count -> count > 1)
+                .mapToLong(count -> count - 1)
+                .sum();
         long out = ids.stream().mapToLong(id -> outcomes.getOrDefault(id, 0)).sum();
         long distinct = ids.stream().filter(outcomes::containsKey).count();
-        System.out.printf("[durability] %s: prompts in %d, outcomes out %d (distinct %d), submissions %d, duplicate submissions %d%n",
+        System.out.printf(
+                "[durability] %s: prompts in %d, outcomes out %d (distinct %d), submissions %d, duplicate submissions %d%n",
                 when, ids.size(), out, distinct, submitted, duplicates);
     }
 }

@@ -2,8 +2,15 @@ package io.whisulbridge.durability;
 
 import io.whisulbridge.cli.BrokerProcess;
 import io.whisulbridge.config.TopicSet;
-
 import io.whisulbridge.emulator.WhisulEmulator;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,17 +24,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import java.nio.charset.StandardCharsets;
-import io.whisulbridge.config.TopicSet;
-
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * One test's world: its own topics and consumer group on the shared broker, bridge processes wired to them and to
@@ -44,13 +40,17 @@ final class Scenario {
     private final TopicSet topics;
 
     /** Where the topics' partitions live: anywhere, or every one on node 1 but the ledger's, led by node 2. */
-    enum Placement { ANY, LEDGER_ON_NODE_2 }
+    enum Placement {
+        ANY,
+        LEDGER_ON_NODE_2
+    }
 
     Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir) throws Exception {
         this(name, broker, whisul, logDir, Placement.ANY);
     }
 
-    Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir, Placement placement) throws Exception {
+    Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir, Placement placement)
+            throws Exception {
         this.name = name;
         this.broker = broker;
         this.whisul = whisul;
@@ -75,7 +75,8 @@ final class Scenario {
     }
 
     /** As {@link #startBridge(String)}, with environment variables that override the defaults and extra JVM options. */
-    BridgeProcess startBridge(String instance, Map<String, String> envOverrides, List<String> extraJvmOptions) throws Exception {
+    BridgeProcess startBridge(String instance, Map<String, String> envOverrides, List<String> extraJvmOptions)
+            throws Exception {
         Map<String, String> env = new HashMap<>(Map.ofEntries(
                 Map.entry("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
                 Map.entry("WHISUL_BASE_URL", whisul.baseUrl()),
@@ -91,7 +92,8 @@ final class Scenario {
         env.putAll(topics.environment());
         env.putAll(envOverrides);
         // a killed instance's partitions move after its session expires; the default 45 s only slows the test
-        List<String> jvm = new ArrayList<>(List.of("-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
+        List<String> jvm = new ArrayList<>(List.of(
+                "-Dmp.messaging.incoming.prompts-in.session.timeout.ms=10000",
                 "-Dmp.messaging.incoming.prompts-in.heartbeat.interval.ms=1000"));
         jvm.addAll(extraJvmOptions);
         return BridgeProcess.start(name + "-" + instance, logDir, env, jvm);
@@ -113,9 +115,12 @@ final class Scenario {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.ACKS_CONFIG, "all"))) {
             for (String id : requestIds) {
-                producer.send(new ProducerRecord<>(topics.prompts(), id, "{\"request_id\":\"" + id
-                        + "\",\"prompt\":\"" + prompt(id) + "\""
-                        + (callbackUrl == null ? "" : ",\"callback_url\":\"" + callbackUrl + "\"") + "}"));
+                producer.send(new ProducerRecord<>(
+                        topics.prompts(),
+                        id,
+                        "{\"request_id\":\"" + id
+                                + "\",\"prompt\":\"" + prompt(id) + "\""
+                                + (callbackUrl == null ? "" : ",\"callback_url\":\"" + callbackUrl + "\"") + "}"));
             }
             producer.flush();
         }
@@ -130,8 +135,12 @@ final class Scenario {
                 ProducerConfig.ACKS_CONFIG, "all"))) {
             RecordHeaders recordHeaders = new RecordHeaders();
             headers.forEach((name, text) -> recordHeaders.add(name, text.getBytes(StandardCharsets.UTF_8)));
-            producer.send(new ProducerRecord<>(topics.prompts(), partition,
-                    key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, recordHeaders));
+            producer.send(new ProducerRecord<>(
+                    topics.prompts(),
+                    partition,
+                    key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                    value,
+                    recordHeaders));
             producer.flush();
         }
     }
@@ -199,11 +208,15 @@ final class Scenario {
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(200))) {
                     Map<String, String> headers = new LinkedHashMap<>();
                     for (Header header : record.headers()) {
-                        headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+                        headers.put(
+                                header.key(),
+                                header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
                     }
-                    records.add(new TopicRecord(record.topic(),
+                    records.add(new TopicRecord(
+                            record.topic(),
                             record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
-                            record.value(), headers));
+                            record.value(),
+                            headers));
                 }
             }
         }

@@ -1,9 +1,8 @@
 package io.whisulbridge.durability;
 
+import io.whisulbridge.cli.BrokerProcess;
 import io.whisulbridge.emulator.EmulatorSettings;
 import io.whisulbridge.emulator.WhisulEmulator;
-import io.whisulbridge.cli.BrokerProcess;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 

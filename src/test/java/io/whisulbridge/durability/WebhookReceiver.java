@@ -4,7 +4,6 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -75,7 +74,8 @@ final class WebhookReceiver implements AutoCloseable {
 
     /** The first request answered 2xx, per webhook-id: what the receiver accepted. */
     Map<String, Received> acceptedPerId() {
-        return received.stream().filter(Received::accepted)
+        return received.stream()
+                .filter(Received::accepted)
                 .collect(Collectors.toMap(Received::webhookId, Function.identity(), (first, later) -> first));
     }
 
@@ -87,8 +87,10 @@ final class WebhookReceiver implements AutoCloseable {
         // the library looks headers up by their lower-case names; the JDK server capitalises them
         Map<String, List<String>> headers = Map.of(
                 "webhook-id", List.of(nullToEmpty(exchange.getRequestHeaders().getFirst("webhook-id"))),
-                "webhook-timestamp", List.of(nullToEmpty(exchange.getRequestHeaders().getFirst("webhook-timestamp"))),
-                "webhook-signature", List.of(nullToEmpty(exchange.getRequestHeaders().getFirst("webhook-signature"))));
+                "webhook-timestamp",
+                        List.of(nullToEmpty(exchange.getRequestHeaders().getFirst("webhook-timestamp"))),
+                "webhook-signature",
+                        List.of(nullToEmpty(exchange.getRequestHeaders().getFirst("webhook-signature"))));
         boolean verified;
         try {
             verifier.verify(body, headers);
@@ -97,8 +99,8 @@ final class WebhookReceiver implements AutoCloseable {
             verified = false;
         }
         int answer = status.get();
-        received.add(new Received(exchange.getRequestURI().getPath(), headers.get("webhook-id").get(0), body,
-                verified, answer));
+        received.add(new Received(
+                exchange.getRequestURI().getPath(), headers.get("webhook-id").get(0), body, verified, answer));
         exchange.sendResponseHeaders(answer, -1);
         exchange.close();
     }

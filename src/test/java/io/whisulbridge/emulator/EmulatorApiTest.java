@@ -1,19 +1,18 @@
 package io.whisulbridge.emulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EmulatorApiTest extends EmulatorTestBase {
 
@@ -25,7 +24,8 @@ class EmulatorApiTest extends EmulatorTestBase {
         HttpResponse<String> r = http.generatePrompt("calm piano for a rainy evening");
 
         assertThat(r.statusCode()).isEqualTo(202);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         JsonNode body = EmulatorHttp.json(r);
         assertThat(body.get("message").asText()).isEqualTo("Composition task received.");
         String id = body.get("job_id").asText();
@@ -45,11 +45,15 @@ class EmulatorApiTest extends EmulatorTestBase {
         assertThat(running.get("error").isNull()).isTrue();
         assertThat(running.get("started_at").asText()).matches(TIMESTAMP);
         assertThat(running.has("finished_at")).isFalse();
-        LocalDateTime started = LocalDateTime.parse(running.get("started_at").asText(),
-                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
-        assertThat(started).isCloseTo(LocalDateTime.now(ZoneOffset.UTC), org.assertj.core.api.Assertions.within(5, ChronoUnit.SECONDS));
+        LocalDateTime started = LocalDateTime.parse(
+                running.get("started_at").asText(), DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
+        assertThat(started)
+                .isCloseTo(
+                        LocalDateTime.now(ZoneOffset.UTC),
+                        org.assertj.core.api.Assertions.within(5, ChronoUnit.SECONDS));
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> http.pollJson(id).get("status").asText().equals("completed"));
         JsonNode done = http.pollJson(id);
         assertThat(done.get("finished_at").asText()).matches(TIMESTAMP);
@@ -67,7 +71,8 @@ class EmulatorApiTest extends EmulatorTestBase {
     void assetUrlsUseTheConfiguredPublicBaseUrl() {
         start(b -> b.publicBaseUrl("https://cdn.example.test/whisul/"));
         String id = http.submit("lofi beat");
-        await().atMost(Duration.ofSeconds(5)).until(() -> http.pollJson(id).get("status").asText().equals("completed"));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> http.pollJson(id).get("status").asText().equals("completed"));
 
         JsonNode result = http.pollJson(id).get("result");
         assertThat(result.get("song_url").asText()).isEqualTo("https://cdn.example.test/whisul/assets/" + id + ".wav");
@@ -84,8 +89,17 @@ class EmulatorApiTest extends EmulatorTestBase {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "not json", "{\"prompt\": ", "[]", "{}", "{\"prompt\": null}", "{\"prompt\": 42}",
-            "{\"prompt\": \"ok\"} trailing"})
+    @ValueSource(
+            strings = {
+                "",
+                "not json",
+                "{\"prompt\": ",
+                "[]",
+                "{}",
+                "{\"prompt\": null}",
+                "{\"prompt\": 42}",
+                "{\"prompt\": \"ok\"} trailing"
+            })
     void malformedOrIncompleteBodiesAre400(String body) {
         start();
         HttpResponse<String> r = http.generate(emulator.apiKey(), body);
@@ -116,13 +130,17 @@ class EmulatorApiTest extends EmulatorTestBase {
     @Test
     void keyRotatedThroughSettingsEndpointTakesEffect() {
         start();
-        assertThat(http.generate("rotated-key", "{\"prompt\": \"x\"}").statusCode()).isEqualTo(401);
+        assertThat(http.generate("rotated-key", "{\"prompt\": \"x\"}").statusCode())
+                .isEqualTo(401);
 
         HttpResponse<String> put = http.admin("PUT", "/_emulator/settings", "{\"apiKeys\": [\"rotated-key\"]}");
         assertThat(put.statusCode()).isEqualTo(200);
 
-        assertThat(http.generate("rotated-key", "{\"prompt\": \"x\"}").statusCode()).isEqualTo(202);
-        assertThat(http.generate(EmulatorSettings.DEFAULT_API_KEY, "{\"prompt\": \"x\"}").statusCode()).isEqualTo(401);
+        assertThat(http.generate("rotated-key", "{\"prompt\": \"x\"}").statusCode())
+                .isEqualTo(202);
+        assertThat(http.generate(EmulatorSettings.DEFAULT_API_KEY, "{\"prompt\": \"x\"}")
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -131,7 +149,9 @@ class EmulatorApiTest extends EmulatorTestBase {
         emulator.updateSettings(b -> b.apiKeys("k2"));
 
         assertThat(http.generate("k2", "{\"prompt\": \"x\"}").statusCode()).isEqualTo(202);
-        assertThat(http.generate(EmulatorSettings.DEFAULT_API_KEY, "{\"prompt\": \"x\"}").statusCode()).isEqualTo(401);
+        assertThat(http.generate(EmulatorSettings.DEFAULT_API_KEY, "{\"prompt\": \"x\"}")
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -141,7 +161,9 @@ class EmulatorApiTest extends EmulatorTestBase {
 
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(emulator.settings().failureProbability()).isZero();
-        assertThat(http.admin("PUT", "/_emulator/settings", "{\"noSuchDial\": 1}").statusCode()).isEqualTo(400);
+        assertThat(http.admin("PUT", "/_emulator/settings", "{\"noSuchDial\": 1}")
+                        .statusCode())
+                .isEqualTo(400);
     }
 
     @Test

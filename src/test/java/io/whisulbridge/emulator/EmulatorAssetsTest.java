@@ -1,12 +1,9 @@
 package io.whisulbridge.emulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import javax.imageio.ImageIO;
-import javax.sound.sampled.AudioFormat;
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -14,15 +11,18 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import javax.imageio.ImageIO;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
+import org.junit.jupiter.api.Test;
 
 class EmulatorAssetsTest extends EmulatorTestBase {
 
     private JsonNode completedResult(String prompt) {
         String id = http.submit(prompt);
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> http.pollJson(id).get("status").asText().equals("completed"));
         return http.pollJson(id).get("result");
     }
@@ -98,7 +98,9 @@ class EmulatorAssetsTest extends EmulatorTestBase {
         start(b -> b.jobDuration(Duration.ofSeconds(30)));
         String id = http.submit("slow ballad");
 
-        assertThat(http.getBytes(emulator.rootUrl() + "/assets/" + id + ".wav").statusCode()).isEqualTo(404);
-        assertThat(http.getBytes(emulator.rootUrl() + "/assets/nope.png").statusCode()).isEqualTo(404);
+        assertThat(http.getBytes(emulator.rootUrl() + "/assets/" + id + ".wav").statusCode())
+                .isEqualTo(404);
+        assertThat(http.getBytes(emulator.rootUrl() + "/assets/nope.png").statusCode())
+                .isEqualTo(404);
     }
 }

@@ -1,12 +1,11 @@
 package io.whisulbridge.emulator;
 
-import io.whisulbridge.emulator.Composition.Instrument;
-import org.junit.jupiter.api.Test;
-
-import javax.sound.sampled.AudioSystem;
-import java.io.ByteArrayInputStream;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.whisulbridge.emulator.Composition.Instrument;
+import java.io.ByteArrayInputStream;
+import javax.sound.sampled.AudioSystem;
+import org.junit.jupiter.api.Test;
 
 class EmulatorCompositionTest {
 

@@ -1,22 +1,22 @@
 package io.whisulbridge.emulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 class EmulatorDialsTest extends EmulatorTestBase {
 
     private JsonNode awaitFinished(String id) {
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(40))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(40))
                 .until(() -> !http.pollJson(id).get("status").asText().equals("running"));
         return http.pollJson(id);
     }
@@ -86,7 +86,8 @@ class EmulatorDialsTest extends EmulatorTestBase {
         assertThat(awaitFinished(id).get("status").asText()).isEqualTo("completed");
 
         await().atMost(Duration.ofSeconds(5)).until(() -> http.poll(id).statusCode() == 404);
-        assertThat(http.getBytes(emulator.rootUrl() + "/assets/" + id + ".wav").statusCode()).isEqualTo(404);
+        assertThat(http.getBytes(emulator.rootUrl() + "/assets/" + id + ".wav").statusCode())
+                .isEqualTo(404);
         await().atMost(Duration.ofSeconds(2)).until(() -> emulator.stats().retainedJobs() == 0);
     }
 
@@ -156,7 +157,8 @@ class EmulatorDialsTest extends EmulatorTestBase {
         }
         HttpResponse<String> limited = http.generatePrompt("p3");
         assertThat(limited.statusCode()).isEqualTo(429);
-        assertThat(Integer.parseInt(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 2);
+        assertThat(Integer.parseInt(limited.headers().firstValue("Retry-After").orElseThrow()))
+                .isBetween(1, 2);
         assertThat(emulator.stats().rateLimitRejections()).isEqualTo(1);
     }
 
@@ -205,7 +207,9 @@ class EmulatorDialsTest extends EmulatorTestBase {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> http.getBytes(song).statusCode() == 404);
         assertThat(http.getBytes(result.get("image_url").asText()).statusCode()).isEqualTo(404);
-        assertThat(http.poll(song.substring(song.lastIndexOf('/') + 1, song.length() - 4)).statusCode()).isEqualTo(200);
+        assertThat(http.poll(song.substring(song.lastIndexOf('/') + 1, song.length() - 4))
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -223,9 +227,12 @@ class EmulatorDialsTest extends EmulatorTestBase {
         JsonNode result = completed("drone");
         java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(result.get("song_url").asText())).timeout(Duration.ofSeconds(2)).build();
+                        java.net.URI.create(result.get("song_url").asText()))
+                .timeout(Duration.ofSeconds(2))
+                .build();
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(request, HttpResponse.BodyHandlers.discarding()))
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> client.send(request, HttpResponse.BodyHandlers.discarding()))
                 .isInstanceOf(java.net.http.HttpTimeoutException.class);
     }
 
@@ -246,7 +253,8 @@ class EmulatorDialsTest extends EmulatorTestBase {
                 .isEqualTo(SyntheticAsset.sha256(jobId, size))
                 .isNotEqualTo(SyntheticAsset.sha256("another-job", size));
         assertThat(http.getBytes(result.get("image_url").asText()).headers().firstValue("Content-Type"))
-                .as("covers stay real").hasValue("image/png");
+                .as("covers stay real")
+                .hasValue("image/png");
     }
 
     @Test
@@ -254,11 +262,14 @@ class EmulatorDialsTest extends EmulatorTestBase {
         start();
         JsonNode result = completed("ambient");
         java.net.http.HttpRequest withKey = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(result.get("song_url").asText()))
-                .header("Authorization", "Bearer " + emulator.apiKey()).build();
+                        java.net.URI.create(result.get("song_url").asText()))
+                .header("Authorization", "Bearer " + emulator.apiKey())
+                .build();
 
-        assertThat(java.net.http.HttpClient.newHttpClient().send(withKey, HttpResponse.BodyHandlers.discarding())
-                .statusCode()).isEqualTo(400);
+        assertThat(java.net.http.HttpClient.newHttpClient()
+                        .send(withKey, HttpResponse.BodyHandlers.discarding())
+                        .statusCode())
+                .isEqualTo(400);
         assertThat(http.getBytes(result.get("song_url").asText()).statusCode()).isEqualTo(200);
     }
 }

@@ -2,7 +2,6 @@ package io.whisulbridge.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -38,7 +37,8 @@ final class EmulatorHttp {
     }
 
     HttpResponse<String> generatePrompt(String prompt) {
-        return generate(emulator.apiKey(), JSON.createObjectNode().put("prompt", prompt).toString());
+        return generate(
+                emulator.apiKey(), JSON.createObjectNode().put("prompt", prompt).toString());
     }
 
     /** Submits and returns the job id, failing the test unless the answer is 202. */
@@ -73,18 +73,24 @@ final class EmulatorHttp {
     }
 
     HttpResponse<byte[]> getBytes(String absoluteUrl) {
-        return send(HttpRequest.newBuilder(URI.create(absoluteUrl)).timeout(Duration.ofSeconds(20)).GET().build(),
+        return send(
+                HttpRequest.newBuilder(URI.create(absoluteUrl))
+                        .timeout(Duration.ofSeconds(20))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
     HttpResponse<String> admin(String method, String path, String body) {
-        HttpRequest.BodyPublisher publisher = body == null
-                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
-        return send(HttpRequest.newBuilder(URI.create(emulator.rootUrl() + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .method(method, publisher)
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.BodyPublisher publisher =
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body);
+        return send(
+                HttpRequest.newBuilder(URI.create(emulator.rootUrl() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .method(method, publisher)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static JsonNode json(HttpResponse<String> r) {

@@ -1,15 +1,14 @@
 package io.whisulbridge.emulator;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class EmulatorSettingsTest {
 
@@ -51,9 +50,11 @@ class EmulatorSettingsTest {
 
     @Test
     void bridgeApiKeyVariableIsAcceptedWhenNoEmulatorKeyIsGiven() {
-        assertThat(EmulatorSettings.fromEnv(Map.of("WHISUL_API_KEY", "shared")).apiKeys()).containsExactly("shared");
+        assertThat(EmulatorSettings.fromEnv(Map.of("WHISUL_API_KEY", "shared")).apiKeys())
+                .containsExactly("shared");
         assertThat(EmulatorSettings.fromEnv(Map.of("WHISUL_API_KEY", "shared", "WHISUL_EMULATOR_API_KEY", "own"))
-                .apiKeys()).containsExactly("own");
+                        .apiKeys())
+                .containsExactly("own");
     }
 
     @Test
@@ -71,12 +72,19 @@ class EmulatorSettingsTest {
 
     @Test
     void jobDurationTakesAPresetOneDurationOrARange() {
-        assertThat(EmulatorSettings.builder().set("jobDuration", "realistic").build().jobDurationMax())
+        assertThat(EmulatorSettings.builder()
+                        .set("jobDuration", "realistic")
+                        .build()
+                        .jobDurationMax())
                 .isEqualTo(Duration.ofSeconds(180));
-        EmulatorSettings exact = EmulatorSettings.builder().set("jobDuration", "150ms").build();
+        EmulatorSettings exact =
+                EmulatorSettings.builder().set("jobDuration", "150ms").build();
         assertThat(exact.jobDurationMin()).isEqualTo(Duration.ofMillis(150));
         assertThat(exact.jobDurationMax()).isEqualTo(Duration.ofMillis(150));
-        assertThat(EmulatorSettings.builder().set("jobDuration", "1s..2s").build().jobDurationMax())
+        assertThat(EmulatorSettings.builder()
+                        .set("jobDuration", "1s..2s")
+                        .build()
+                        .jobDurationMax())
                 .isEqualTo(Duration.ofSeconds(2));
         assertThatThrownBy(() -> EmulatorSettings.builder().set("jobDuration", "glacial"))
                 .hasMessageContaining("demo, realistic");
@@ -103,9 +111,12 @@ class EmulatorSettingsTest {
 
     @Test
     void invalidValuesAreRejectedWithTheSettingName() {
-        assertThatThrownBy(() -> EmulatorSettings.builder().failureProbability(1.5).build())
+        assertThatThrownBy(
+                        () -> EmulatorSettings.builder().failureProbability(1.5).build())
                 .hasMessageContaining("failureProbability");
-        assertThatThrownBy(() -> EmulatorSettings.builder().jobDuration(Duration.ofSeconds(5), Duration.ofSeconds(1)).build())
+        assertThatThrownBy(() -> EmulatorSettings.builder()
+                        .jobDuration(Duration.ofSeconds(5), Duration.ofSeconds(1))
+                        .build())
                 .hasMessageContaining("jobDurationMax");
         assertThatThrownBy(() -> EmulatorSettings.builder().apiKeys(List.of()).build())
                 .hasMessageContaining("apiKeys");
@@ -119,10 +130,21 @@ class EmulatorSettingsTest {
     void toMapRoundTripsThroughSet() {
         EmulatorSettings original = EmulatorSettings.builder()
                 .jobDuration(Duration.ofMillis(120), Duration.ofSeconds(3))
-                .apiKeys("a", "b").seed(9L).durationForm(EmulatorSettings.DurationForm.STRING).build();
+                .apiKeys("a", "b")
+                .seed(9L)
+                .durationForm(EmulatorSettings.DurationForm.STRING)
+                .build();
         EmulatorSettings.Builder b = EmulatorSettings.builder();
-        original.toMap().forEach((k, v) -> b.set(k, v == null ? "" : v instanceof List<?> l
-                ? String.join(",", l.stream().map(Object::toString).toList()) : v.toString()));
+        original.toMap()
+                .forEach((k, v) -> b.set(
+                        k,
+                        v == null
+                                ? ""
+                                : v instanceof List<?> l
+                                        ? String.join(
+                                                ",",
+                                                l.stream().map(Object::toString).toList())
+                                        : v.toString()));
 
         assertThat(b.build()).isEqualTo(original);
     }

@@ -1,13 +1,12 @@
 package io.whisulbridge.emulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-
-import java.net.http.HttpResponse;
-import java.time.Duration;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class EmulatorStatsTest extends EmulatorTestBase {
 
@@ -65,7 +64,8 @@ class EmulatorStatsTest extends EmulatorTestBase {
         String id = http.submit("timed");
         assertThat(emulator.stats().finishedAt(id)).as("still running").isEmpty();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(id).isPresent());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> emulator.stats().finishedAt(id).isPresent());
         long finished = emulator.stats().finishedAt(id).getAsLong();
         assertThat(finished).isBetween(before + 1000, System.currentTimeMillis());
         JsonNode json = EmulatorHttp.json(http.admin("GET", "/_emulator/stats", null));
@@ -76,12 +76,15 @@ class EmulatorStatsTest extends EmulatorTestBase {
     void finishTimesAreCappedOldestFirst() {
         start(b -> b.jobDuration(Duration.ofMillis(1)).statsMaxEntries(2));
         String first = http.submit("first");
-        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(first).isPresent());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> emulator.stats().finishedAt(first).isPresent());
         String second = http.submit("second");
         String third = http.submit("third");
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(third).isPresent());
-        await().atMost(Duration.ofSeconds(5)).until(() -> emulator.stats().finishedAt(second).isPresent());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> emulator.stats().finishedAt(third).isPresent());
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> emulator.stats().finishedAt(second).isPresent());
         assertThat(emulator.stats().finishedAt(first)).isEmpty();
         assertThat(emulator.stats().finishedAtByJob()).hasSize(2);
     }
@@ -110,7 +113,11 @@ class EmulatorStatsTest extends EmulatorTestBase {
         JsonNode json = EmulatorHttp.json(r);
         assertThat(json.get("jobsCreated").asLong()).isEqualTo(1);
         assertThat(json.get("submissionsByPrompt").get("over http").asLong()).isEqualTo(1);
-        assertThat(json.get("requestsByEndpoint").get(EmulatorStats.GENERATE).get("202").asLong()).isEqualTo(1);
+        assertThat(json.get("requestsByEndpoint")
+                        .get(EmulatorStats.GENERATE)
+                        .get("202")
+                        .asLong())
+                .isEqualTo(1);
     }
 
     @Test

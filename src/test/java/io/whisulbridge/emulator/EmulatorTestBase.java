@@ -1,12 +1,11 @@
 package io.whisulbridge.emulator;
 
 import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-
-import java.time.Duration;
-import java.util.function.UnaryOperator;
 
 /** One Vertx per test class, one emulator per test, tiny job durations so lifecycles finish in milliseconds. */
 abstract class EmulatorTestBase {
@@ -36,9 +35,10 @@ abstract class EmulatorTestBase {
 
     WhisulEmulator start(UnaryOperator<EmulatorSettings.Builder> dials) {
         EmulatorSettings settings = dials.apply(EmulatorSettings.builder()
-                .jobDuration(QUICK_JOB)
-                .durationForm(EmulatorSettings.DurationForm.INT)
-                .seed(42L)).build();
+                        .jobDuration(QUICK_JOB)
+                        .durationForm(EmulatorSettings.DurationForm.INT)
+                        .seed(42L))
+                .build();
         emulator = WhisulEmulator.startBlocking(vertx, settings);
         http = new EmulatorHttp(emulator);
         return emulator;

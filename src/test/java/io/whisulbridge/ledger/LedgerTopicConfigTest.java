@@ -1,12 +1,11 @@
 package io.whisulbridge.ledger;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.time.Duration;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The ledger topic the service creates when it is missing. */
 class LedgerTopicConfigTest {

@@ -1,12 +1,12 @@
 package io.whisulbridge.messaging;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 class AdmissionTest {
 
@@ -105,7 +105,8 @@ class AdmissionTest {
         acquire();
         acquire();
         UniAssertSubscriber<Void> newPrompt = acquire();
-        UniAssertSubscriber<Void> resumed = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Void> resumed =
+                admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
 
         admission.release();
 
@@ -118,8 +119,10 @@ class AdmissionTest {
         acquire();
         acquire();
         UniAssertSubscriber<Void> backlog = acquire();
-        UniAssertSubscriber<Void> resumedA = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
-        UniAssertSubscriber<Void> resumedB = admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Void> resumedA =
+                admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Void> resumedB =
+                admission.acquireFirst().subscribe().withSubscriber(UniAssertSubscriber.create());
 
         for (int released = 0; released < 4; released++) {
             admission.release();

@@ -1,5 +1,9 @@
 package io.whisulbridge.messaging;
 
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -11,17 +15,12 @@ import io.whisulbridge.support.InjectWhisul;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.junit.jupiter.api.Test;
-
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * The API key is never written anywhere: not in logs (with the HTTP client and the service logging at DEBUG), not
@@ -51,7 +50,8 @@ class ApiKeyNeverLoggedIT {
 
             whisul.acceptKey("rotated");
             topics.publishPrompt("leak-2", prompt("leak-2", "leak check two"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> RestAssured.get(readiness).statusCode() == 503);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> RestAssured.get(readiness).statusCode() == 503);
             String health = RestAssured.get(readiness).asString();
             whisul.acceptKey(ScriptedWhisul.KEY);
             topics.awaitOutcome("leak-2");

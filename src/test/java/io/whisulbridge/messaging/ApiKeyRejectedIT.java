@@ -1,5 +1,11 @@
 package io.whisulbridge.messaging;
 
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -11,18 +17,11 @@ import io.whisulbridge.support.InjectWhisul;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItem;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** A rejected key stops the intake and flips readiness, fails no request, and heals by itself. */
 @QuarkusTest
@@ -50,18 +49,27 @@ class ApiKeyRejectedIT {
             whisul.acceptKey("a-regenerated-key");
             topics.publishPrompt(null, prompt("key-1", "first while rejected"));
 
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> RestAssured.given().get(readiness)
-                    .then().statusCode(503)
-                    .body("checks.find { it.name == 'whisul-api-key' }.status", equalTo("DOWN")));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> RestAssured.given()
+                            .get(readiness)
+                            .then()
+                            .statusCode(503)
+                            .body("checks.find { it.name == 'whisul-api-key' }.status", equalTo("DOWN")));
             topics.publishPrompt(null, prompt("key-2", "second while rejected"));
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
-                    .until(() -> topics.outcomes("key-1").isEmpty() && topics.outcomes("key-2").isEmpty());
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> topics.outcomes("key-1").isEmpty()
+                            && topics.outcomes("key-2").isEmpty());
             assertThat(whisul.submissions("second while rejected")).isZero();
 
             whisul.acceptKey(ScriptedWhisul.KEY);
 
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> RestAssured.given().get(readiness)
-                    .then().statusCode(200).body("checks.status", hasItem("UP")));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> RestAssured.given()
+                            .get(readiness)
+                            .then()
+                            .statusCode(200)
+                            .body("checks.status", hasItem("UP")));
             assertThat(topics.awaitOutcome("key-1").isSong()).isTrue();
             assertThat(topics.awaitOutcome("key-2").isSong()).isTrue();
             assertThat(topics.outcomes("key-1")).hasSize(1);

@@ -1,5 +1,8 @@
 package io.whisulbridge.messaging;
 
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -11,22 +14,17 @@ import com.networknt.schema.ValidationMessage;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 import io.whisulbridge.support.FollowsOutcomeTopics;
-import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.UUID;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The records the service really publishes match the schemas in docs/asyncapi.yaml. */
 @QuarkusTest
@@ -45,8 +43,13 @@ class AsyncApiContractIT extends FollowsOutcomeTopics {
     @Test
     void publishedSongResultMatchesTheSongResultSchema() throws IOException {
         String id = "contract-" + UUID.randomUUID();
-        topics.publishPrompt(null, new JsonObject().put("request_id", id).put("prompt", "contract song " + id)
-                .put("metadata", new JsonObject().put("team", "a")).encode());
+        topics.publishPrompt(
+                null,
+                new JsonObject()
+                        .put("request_id", id)
+                        .put("prompt", "contract song " + id)
+                        .put("metadata", new JsonObject().put("team", "a"))
+                        .encode());
 
         JsonObject song = topics.awaitOutcome(id).value();
 
@@ -57,12 +60,16 @@ class AsyncApiContractIT extends FollowsOutcomeTopics {
     void publishedSongFailuresMatchTheSongFailureSchema() throws IOException {
         String invalid = "contract-" + UUID.randomUUID();
         String failed = "contract-" + UUID.randomUUID();
-        whisul.script("contract failure " + failed, Script.defaults().pollsGet(Reply.json(200, ScriptedWhisul.failedBody("no"))));
+        whisul.script(
+                "contract failure " + failed,
+                Script.defaults().pollsGet(Reply.json(200, ScriptedWhisul.failedBody("no"))));
         topics.publishPrompt(null, prompt(invalid, " "));
         topics.publishPrompt(null, prompt(failed, "contract failure " + failed));
 
-        assertThat(violations("SongFailure", topics.awaitOutcome(invalid).value())).isEmpty();
-        assertThat(violations("SongFailure", topics.awaitOutcome(failed).value())).isEmpty();
+        assertThat(violations("SongFailure", topics.awaitOutcome(invalid).value()))
+                .isEmpty();
+        assertThat(violations("SongFailure", topics.awaitOutcome(failed).value()))
+                .isEmpty();
     }
 
     @Test

@@ -1,26 +1,32 @@
 package io.whisulbridge.messaging;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.domain.PromptEvent;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Prompt events that arrive as CloudEvents, in binary and in structured mode (docs/events.md). */
 class CloudEventPromptTest {
 
-    private static final Map<String, String> BINARY = Map.of("ce_specversion", "1.0", "ce_id", "evt-7",
-            "ce_source", "/upstream", "ce_type", "com.example.prompt");
-    private static final Map<String, String> STRUCTURED = Map.of("content-type", "application/cloudevents+json; charset=UTF-8");
+    private static final Map<String, String> BINARY = Map.of(
+            "ce_specversion", "1.0", "ce_id", "evt-7", "ce_source", "/upstream", "ce_type", "com.example.prompt");
+    private static final Map<String, String> STRUCTURED =
+            Map.of("content-type", "application/cloudevents+json; charset=UTF-8");
 
     private final PromptParser parser = new PromptParser(100, 256);
 
     private ParsedPrompt parse(String key, String value, Map<String, String> headers) {
-        return parser.parse(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value.getBytes(StandardCharsets.UTF_8), TopicSet.PROMPTS, 2, 40, null, CloudEventHeaders.of(headers::get));
+        return parser.parse(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8),
+                TopicSet.PROMPTS,
+                2,
+                40,
+                null,
+                CloudEventHeaders.of(headers::get));
     }
 
     private PromptEvent valid(String key, String value, Map<String, String> headers) {
@@ -30,7 +36,8 @@ class CloudEventPromptTest {
     }
 
     private static String envelope(String id, String data) {
-        return "{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"/upstream\",\"type\":\"com.example.prompt\","
+        return "{\"specversion\":\"1.0\",\"id\":\"" + id
+                + "\",\"source\":\"/upstream\",\"type\":\"com.example.prompt\","
                 + "\"datacontenttype\":\"application/json\",\"data\":" + data + "}";
     }
 
@@ -49,7 +56,8 @@ class CloudEventPromptTest {
     @Test
     void theCloudEventsContentTypeIsStructuredModeWhateverItsParameters() {
         assertThat(CloudEventHeaders.of(STRUCTURED::get).structured()).isTrue();
-        assertThat(CloudEventHeaders.of(Map.of("content-type", "application/json")::get)).isEqualTo(CloudEventHeaders.NONE);
+        assertThat(CloudEventHeaders.of(Map.of("content-type", "application/json")::get))
+                .isEqualTo(CloudEventHeaders.NONE);
     }
 
     @Test
@@ -67,17 +75,20 @@ class CloudEventPromptTest {
 
     @Test
     void anEventIdThatIsNoValidRequestIdFallsBackToTheKey() {
-        Map<String, String> spacedId = Map.of("ce_specversion", "1.0", "ce_id", "evt 7", "ce_source", "/upstream",
-                "ce_type", "com.example.prompt");
+        Map<String, String> spacedId = Map.of(
+                "ce_specversion", "1.0", "ce_id", "evt 7", "ce_source", "/upstream", "ce_type", "com.example.prompt");
 
-        assertThat(valid("key-1", "{\"prompt\":\"lofi\"}", spacedId).requestId()).isEqualTo("key-1");
+        assertThat(valid("key-1", "{\"prompt\":\"lofi\"}", spacedId).requestId())
+                .isEqualTo("key-1");
         assertThat(valid(null, "{\"prompt\":\"lofi\"}", spacedId).requestId()).isEqualTo(TopicSet.PROMPTS + "-2-40");
     }
 
     @Test
     void inStructuredModeTheDataIsThePrompt() {
-        PromptEvent event = valid("key-1", envelope("evt-9",
-                "{\"request_id\":\"req-2\",\"prompt\":\"harp\",\"metadata\":{\"team\":\"a\"}}"), STRUCTURED);
+        PromptEvent event = valid(
+                "key-1",
+                envelope("evt-9", "{\"request_id\":\"req-2\",\"prompt\":\"harp\",\"metadata\":{\"team\":\"a\"}}"),
+                STRUCTURED);
 
         assertThat(event.requestId()).isEqualTo("req-2");
         assertThat(event.prompt()).isEqualTo("harp");
@@ -86,17 +97,23 @@ class CloudEventPromptTest {
 
     @Test
     void inStructuredModeWithoutARequestIdTheEventIdIsTheRequestId() {
-        assertThat(valid("key-1", envelope("evt-9", "{\"prompt\":\"harp\"}"), STRUCTURED).requestId()).isEqualTo("evt-9");
+        assertThat(valid("key-1", envelope("evt-9", "{\"prompt\":\"harp\"}"), STRUCTURED)
+                        .requestId())
+                .isEqualTo("evt-9");
     }
 
     @Test
     void aStructuredEventWithoutASourceCannotBeRead() {
-        ParsedPrompt parsed = parse("key-1", "{\"specversion\":\"1.0\",\"id\":\"e\",\"type\":\"t\",\"data\":{\"prompt\":\"x\"}}",
+        ParsedPrompt parsed = parse(
+                "key-1",
+                "{\"specversion\":\"1.0\",\"id\":\"e\",\"type\":\"t\",\"data\":{\"prompt\":\"x\"}}",
                 STRUCTURED);
 
         assertThat(parsed).isInstanceOf(ParsedPrompt.Unreadable.class);
         assertThat(((ParsedPrompt.Unreadable) parsed).reason()).contains("'source'");
-        assertThat(((ParsedPrompt.Unreadable) parsed).keyRequestId()).as("a usable key still gets an outcome").isEqualTo("key-1");
+        assertThat(((ParsedPrompt.Unreadable) parsed).keyRequestId())
+                .as("a usable key still gets an outcome")
+                .isEqualTo("key-1");
     }
 
     @Test
@@ -109,7 +126,8 @@ class CloudEventPromptTest {
 
     @Test
     void aStructuredEventOfAnotherMajorVersionCannotBeRead() {
-        String v2 = envelope("evt-9", "{\"prompt\":\"harp\"}").replace("\"specversion\":\"1.0\"", "\"specversion\":\"2.0\"");
+        String v2 = envelope("evt-9", "{\"prompt\":\"harp\"}")
+                .replace("\"specversion\":\"1.0\"", "\"specversion\":\"2.0\"");
 
         assertThat(parse(null, v2, STRUCTURED)).isInstanceOf(ParsedPrompt.Unreadable.class);
     }

@@ -1,28 +1,25 @@
 package io.whisulbridge.messaging;
 
-import io.whisulbridge.config.TopicSet;
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.support.FollowsOutcomeTopics;
-import io.whisulbridge.support.KafkaBrokerResource;
-import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Reply;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 
 /** Each Whisul behaviour in docs/whisul-api.md ends in the outcome docs/events.md promises, on a real broker. */
 @QuarkusTest
@@ -34,11 +31,19 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         String id = uniqueId();
         String text = "lofi rain " + id;
         whisul.script(text, Script.defaults().durationAs("187"));
-        var record = new ProducerRecord<>(TopicSet.PROMPTS, "some-key",
-                new JsonObject().put("request_id", id).put("prompt", "  " + text + "  ")
+        var record = new ProducerRecord<>(
+                TopicSet.PROMPTS,
+                "some-key",
+                new JsonObject()
+                        .put("request_id", id)
+                        .put("prompt", "  " + text + "  ")
                         .put("metadata", new JsonObject().put("user", 42).put("tags", new JsonArray().add("x")))
-                        .put("unknown_field", true).encode());
-        record.headers().add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8));
+                        .put("unknown_field", true)
+                        .encode());
+        record.headers()
+                .add(
+                        "traceparent",
+                        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8));
         topics.publishPrompts(List.of(record));
 
         Outcome outcome = topics.awaitOutcome(id);
@@ -51,12 +56,14 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         assertThat(song.getString("title")).isEqualTo("Neon Rain");
         assertThat(song.getInteger("bpm")).isEqualTo(92);
         assertThat(song.getInteger("duration_seconds")).isEqualTo(187);
-        assertThat(song.getString("song_url")).isEqualTo("https://cdn.whisul.test/" + song.getString("job_id") + ".mp3");
+        assertThat(song.getString("song_url"))
+                .isEqualTo("https://cdn.whisul.test/" + song.getString("job_id") + ".mp3");
         assertThat(song.getString("image_url")).endsWith(".jpg");
         assertThat(song.getJsonArray("tags")).containsExactly("lofi", "rain", "chill");
         assertThat(song.getString("started_at")).isEqualTo("2025-03-01T14:02:11Z");
         assertThat(song.getString("finished_at")).isEqualTo("2025-03-01T14:04:38Z");
-        assertThat(song.getJsonObject("metadata")).isEqualTo(new JsonObject().put("user", 42).put("tags", new JsonArray().add("x")));
+        assertThat(song.getJsonObject("metadata"))
+                .isEqualTo(new JsonObject().put("user", 42).put("tags", new JsonArray().add("x")));
         assertThat(outcome.traceparent()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-");
         assertThat(whisul.submissions(text)).isEqualTo(1);
     }
@@ -70,7 +77,9 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         Outcome outcome = topics.awaitOutcome(id);
 
         var event = outcome.cloudEvent();
-        assertThat(event).as("SmallRye reads the record as a binary-mode CloudEvent").isNotNull();
+        assertThat(event)
+                .as("SmallRye reads the record as a binary-mode CloudEvent")
+                .isNotNull();
         assertThat(event.getSpecVersion()).isEqualTo("1.0");
         assertThat(event.getId()).isEqualTo(id + ":completed");
         assertThat(event.getType()).isEqualTo("io.whisulbridge.song.completed.v1");
@@ -79,16 +88,25 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         assertThat(event.getDataContentType()).contains("application/json");
         assertThat(event.getTimeStamp()).as("the decision time").isPresent();
         assertThat(event.getTimeStamp().get().toInstant()).isBeforeOrEqualTo(Instant.now());
-        assertThat(outcome.value().getString("request_id")).as("the value is the SongResult, unwrapped").isEqualTo(id);
+        assertThat(outcome.value().getString("request_id"))
+                .as("the value is the SongResult, unwrapped")
+                .isEqualTo(id);
     }
 
     @Test
     void aStructuredCloudEventPromptBecomesASongUnderItsEventId() {
         String id = uniqueId();
         whisul.script("structured " + id, Script.defaults());
-        var record = new ProducerRecord<>(TopicSet.PROMPTS, "other-key", new JsonObject().put("specversion", "1.0")
-                .put("id", id).put("source", "/upstream").put("type", "com.example.prompt")
-                .put("data", new JsonObject().put("prompt", "structured " + id)).encode());
+        var record = new ProducerRecord<>(
+                TopicSet.PROMPTS,
+                "other-key",
+                new JsonObject()
+                        .put("specversion", "1.0")
+                        .put("id", id)
+                        .put("source", "/upstream")
+                        .put("type", "com.example.prompt")
+                        .put("data", new JsonObject().put("prompt", "structured " + id))
+                        .encode());
         record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
         topics.publishPrompts(List.of(record));
 
@@ -103,7 +121,8 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         String id = uniqueId();
         whisul.script("binary " + id, Script.defaults());
         var record = new ProducerRecord<>(TopicSet.PROMPTS, "other-key", prompt(id, "binary " + id));
-        record.headers().add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8))
+        record.headers()
+                .add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8))
                 .add("ce_id", ("event-of-" + id).getBytes(StandardCharsets.UTF_8))
                 .add("ce_source", "/upstream".getBytes(StandardCharsets.UTF_8))
                 .add("ce_type", "com.example.prompt".getBytes(StandardCharsets.UTF_8));
@@ -118,14 +137,19 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
         whisul.script("clock " + id, Script.defaults().durationAs("\"3:07\""));
         topics.publishPrompt(null, prompt(id, "clock " + id));
 
-        assertThat(topics.awaitOutcome(id).value().getInteger("duration_seconds")).isEqualTo(187);
+        assertThat(topics.awaitOutcome(id).value().getInteger("duration_seconds"))
+                .isEqualTo(187);
     }
 
     @Test
     void failedJobPublishesGenerationFailed() {
         String id = uniqueId();
-        whisul.script("fails " + id, Script.defaults().pollsGet(
-                Reply.json(200, ScriptedWhisul.runningBody()), Reply.json(200, ScriptedWhisul.failedBody("model overloaded"))));
+        whisul.script(
+                "fails " + id,
+                Script.defaults()
+                        .pollsGet(
+                                Reply.json(200, ScriptedWhisul.runningBody()),
+                                Reply.json(200, ScriptedWhisul.failedBody("model overloaded"))));
         topics.publishPrompt(null, prompt(id, "fails " + id));
 
         Outcome outcome = topics.awaitOutcome(id);
@@ -143,12 +167,16 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     void aSuccessWithoutAJobIdIsSubmittedOnceAndEndsGenerationFailedWithWhatWhisulSent() {
         String id = uniqueId();
         String text = "no job id " + id;
-        whisul.script(text, Script.defaults().submitsFirstGet(Reply.json(202, "{\"message\":\"Composition task received.\"}")));
+        whisul.script(
+                text,
+                Script.defaults().submitsFirstGet(Reply.json(202, "{\"message\":\"Composition task received.\"}")));
         topics.publishPrompt(null, prompt(id, text));
 
         Outcome outcome = topics.awaitOutcome(id);
         assertThat(outcome.reason()).isEqualTo("GENERATION_FAILED");
-        assertThat(outcome.value().getString("error")).contains("HTTP 202 without a job_id").contains("Composition task received.");
+        assertThat(outcome.value().getString("error"))
+                .contains("HTTP 202 without a job_id")
+                .contains("Composition task received.");
         assertThat(whisul.submissions(text)).isEqualTo(1);
     }
 
@@ -176,8 +204,11 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     @Test
     void promptWhisulRejectsPublishesInvalidPrompt() {
         String id = uniqueId();
-        whisul.script("rejected " + id, Script.defaults().submitsFirstGet(
-                Reply.json(400, "{\"error\":\"Invalid input\",\"message\":\"prompt contains forbidden words\"}")));
+        whisul.script(
+                "rejected " + id,
+                Script.defaults()
+                        .submitsFirstGet(Reply.json(
+                                400, "{\"error\":\"Invalid input\",\"message\":\"prompt contains forbidden words\"}")));
         topics.publishPrompt(null, prompt(id, "rejected " + id));
 
         Outcome outcome = topics.awaitOutcome(id);
@@ -191,8 +222,11 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     void rateLimitedSubmitWaitsForRetryAfterThenSucceeds() {
         String id = uniqueId();
         String text = "busy " + id;
-        whisul.script(text, Script.defaults().submitsFirstGet(
-                Reply.json(429, "{\"error\":\"Too many requests\"}").withHeader("Retry-After", "1")));
+        whisul.script(
+                text,
+                Script.defaults()
+                        .submitsFirstGet(Reply.json(429, "{\"error\":\"Too many requests\"}")
+                                .withHeader("Retry-After", "1")));
         topics.publishPrompt(null, prompt(id, text));
 
         assertThat(topics.awaitOutcome(id).isSong()).isTrue();
@@ -204,8 +238,11 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     @Test
     void serverErrorsOnSubmitAreRetried() {
         String id = uniqueId();
-        whisul.script("flaky submit " + id, Script.defaults().submitsFirstGet(
-                Reply.json(500, "{\"error\":\"oops\"}"), Reply.text(503, "<html>maintenance</html>")));
+        whisul.script(
+                "flaky submit " + id,
+                Script.defaults()
+                        .submitsFirstGet(
+                                Reply.json(500, "{\"error\":\"oops\"}"), Reply.text(503, "<html>maintenance</html>")));
         topics.publishPrompt(null, prompt(id, "flaky submit " + id));
 
         assertThat(topics.awaitOutcome(id).isSong()).isTrue();
@@ -215,11 +252,14 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     @Test
     void serverErrorsAndUnreadableBodiesOnPollAreRetried() {
         String id = uniqueId();
-        whisul.script("flaky poll " + id, Script.defaults().pollsGet(
-                Reply.json(500, "{\"error\":\"oops\"}"),
-                Reply.text(200, "<html>not json</html>"),
-                Reply.json(200, "{\"status\":\"queued\",\"result\":null}"),
-                Reply.json(200, ScriptedWhisul.completedBody("187"))));
+        whisul.script(
+                "flaky poll " + id,
+                Script.defaults()
+                        .pollsGet(
+                                Reply.json(500, "{\"error\":\"oops\"}"),
+                                Reply.text(200, "<html>not json</html>"),
+                                Reply.json(200, "{\"status\":\"queued\",\"result\":null}"),
+                                Reply.json(200, ScriptedWhisul.completedBody("187"))));
         topics.publishPrompt(null, prompt(id, "flaky poll " + id));
 
         assertThat(topics.awaitOutcome(id).isSong()).isTrue();
@@ -229,8 +269,9 @@ class JobOutcomesIT extends FollowsOutcomeTopics {
     @Test
     void hungPollResponseTimesOutAndIsRetried() {
         String id = uniqueId();
-        whisul.script("hangs " + id, Script.defaults().pollsGet(
-                Reply.hangForever(), Reply.json(200, ScriptedWhisul.completedBody("187"))));
+        whisul.script(
+                "hangs " + id,
+                Script.defaults().pollsGet(Reply.hangForever(), Reply.json(200, ScriptedWhisul.completedBody("187"))));
         topics.publishPrompt(null, prompt(id, "hangs " + id));
 
         assertThat(topics.awaitOutcome(id).isSong()).isTrue();

@@ -1,13 +1,12 @@
 package io.whisulbridge.messaging;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.polling.Job;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Partition ownership as the intake and the fenced writer see it: fail closed until the ledger is read. */
 class JobRegistryTest {
@@ -69,7 +68,9 @@ class JobRegistryTest {
 
         assertThat(leaving).containsExactly(job);
         assertThat(job.isLeaving()).isTrue();
-        assertThat(registry.holds(3)).as("writes allowed during the hand-over wait").isTrue();
+        assertThat(registry.holds(3))
+                .as("writes allowed during the hand-over wait")
+                .isTrue();
         registry.markGone(List.of(3));
         assertThat(registry.holds(3)).isFalse();
     }

@@ -1,16 +1,15 @@
 package io.whisulbridge.messaging;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
 import io.whisulbridge.polling.Job;
+import java.time.Instant;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
-
-import java.time.Instant;
-import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class OutcomeCloudEventTest {
 
@@ -50,14 +49,27 @@ class OutcomeCloudEventTest {
 
     private static RecordHeaders headersFor(boolean song) {
         RecordHeaders headers = new RecordHeaders();
-        OutcomeCloudEvent.addTo(headers, OutcomeCloudEvent.defaultSource("team-a"), "req-1",
-                new Job.RecordedOutcome(song ? "COMPLETED" : "GENERATION_FAILED", song, "{\"request_id\":\"req-1\"}",
-                        null, DECIDED));
+        OutcomeCloudEvent.addTo(
+                headers,
+                OutcomeCloudEvent.defaultSource("team-a"),
+                "req-1",
+                new Job.RecordedOutcome(
+                        song ? "COMPLETED" : "GENERATION_FAILED", song, "{\"request_id\":\"req-1\"}", null, DECIDED));
         return headers;
     }
 
     private static ConsumerRecord<String, String> record(RecordHeaders headers) {
-        return new ConsumerRecord<>("songs", 0, 7L, DECIDED.toEpochMilli() + 5, TimestampType.CREATE_TIME, 5, 22, "req-1",
-                "{\"request_id\":\"req-1\"}", headers, Optional.empty());
+        return new ConsumerRecord<>(
+                "songs",
+                0,
+                7L,
+                DECIDED.toEpochMilli() + 5,
+                TimestampType.CREATE_TIME,
+                5,
+                22,
+                "req-1",
+                "{\"request_id\":\"req-1\"}",
+                headers,
+                Optional.empty());
     }
 }

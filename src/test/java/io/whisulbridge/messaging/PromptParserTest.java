@@ -1,18 +1,17 @@
 package io.whisulbridge.messaging;
 
-import io.whisulbridge.config.TopicSet;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.domain.PromptEvent;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.charset.StandardCharsets;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The prompt-topic rules of docs/events.md, with max-prompt-length 20 and max-metadata-bytes 64. */
 class PromptParserTest {
@@ -55,7 +54,9 @@ class PromptParserTest {
 
     @Test
     void requestIdInTheValueWinsOverTheKey() {
-        assertThat(valid("key-1", "{\"request_id\": \"req-1\", \"prompt\": \"lofi\"}").requestId()).isEqualTo("req-1");
+        assertThat(valid("key-1", "{\"request_id\": \"req-1\", \"prompt\": \"lofi\"}")
+                        .requestId())
+                .isEqualTo("req-1");
     }
 
     @Test
@@ -65,7 +66,8 @@ class PromptParserTest {
 
     @Test
     void withoutRequestIdOrKeyTheRequestIdIsTopicPartitionOffset() {
-        assertThat(valid(null, "{\"prompt\": \"lofi\", \"request_id\": null}").requestId()).isEqualTo(FALLBACK_ID);
+        assertThat(valid(null, "{\"prompt\": \"lofi\", \"request_id\": null}").requestId())
+                .isEqualTo(FALLBACK_ID);
     }
 
     @ParameterizedTest(name = "key \"{0}\"")
@@ -76,21 +78,36 @@ class PromptParserTest {
 
     @Test
     void keyThatIsNotUtf8IsIgnoredForTheRequestId() {
-        ParsedPrompt parsed = parser.parse(new byte[] {(byte) 0xC3, 0x28}, utf8("{\"prompt\": \"lofi\"}"), TOPIC, PARTITION, OFFSET, null);
+        ParsedPrompt parsed = parser.parse(
+                new byte[] {(byte) 0xC3, 0x28}, utf8("{\"prompt\": \"lofi\"}"), TOPIC, PARTITION, OFFSET, null);
 
         assertThat(((ParsedPrompt.Valid) parsed).event().requestId()).isEqualTo(FALLBACK_ID);
     }
 
     @ParameterizedTest(name = "request_id {0}")
-    @ValueSource(strings = {"a", "A-Z_a.z:0-9", "0123456789012345678901234567890123456789012345678901234567890123"
-            + "0123456789012345678901234567890123456789012345678901234567890123"})
+    @ValueSource(
+            strings = {
+                "a",
+                "A-Z_a.z:0-9",
+                "0123456789012345678901234567890123456789012345678901234567890123"
+                        + "0123456789012345678901234567890123456789012345678901234567890123"
+            })
     void requestIdOfAllowedCharactersUpTo128IsAccepted(String id) {
-        assertThat(valid(null, "{\"request_id\": \"" + id + "\", \"prompt\": \"lofi\"}").requestId()).isEqualTo(id);
+        assertThat(valid(null, "{\"request_id\": \"" + id + "\", \"prompt\": \"lofi\"}")
+                        .requestId())
+                .isEqualTo(id);
     }
 
     @ParameterizedTest(name = "request_id {0}")
-    @ValueSource(strings = {"\"\"", "\"has space\"", "\"a/b\"", "42", "{\"id\": 1}",
-            "\"01234567890123456789012345678901234567890123456789012345678901230123456789012345678901234567890123456789012345678901234567890123X\""})
+    @ValueSource(
+            strings = {
+                "\"\"",
+                "\"has space\"",
+                "\"a/b\"",
+                "42",
+                "{\"id\": 1}",
+                "\"01234567890123456789012345678901234567890123456789012345678901230123456789012345678901234567890123456789012345678901234567890123X\""
+            })
     void requestIdBreakingTheRuleMakesThePromptInvalidUnderTheFallbackId(String id) {
         ParsedPrompt.Invalid invalid = invalid("key-1", "{\"request_id\": " + id + ", \"prompt\": \"lofi\"}");
 
@@ -119,26 +136,35 @@ class PromptParserTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"{\"prompt\": 42}", "{\"prompt\": [\"lofi\"]}", "{\"prompt\": {\"text\": \"lofi\"}}", "{\"prompt\": true}"})
+    @ValueSource(
+            strings = {
+                "{\"prompt\": 42}",
+                "{\"prompt\": [\"lofi\"]}",
+                "{\"prompt\": {\"text\": \"lofi\"}}",
+                "{\"prompt\": true}"
+            })
     void nonStringPromptIsInvalid(String value) {
         assertThat(invalid(null, value).error()).contains("prompt must be a string");
     }
 
     @Test
     void promptOfExactlyTheMaximumLengthIsAccepted() {
-        assertThat(valid(null, "{\"prompt\": \"" + "a".repeat(20) + "\"}").prompt()).hasSize(20);
+        assertThat(valid(null, "{\"prompt\": \"" + "a".repeat(20) + "\"}").prompt())
+                .hasSize(20);
     }
 
     @Test
     void promptOverTheMaximumLengthIsInvalid() {
-        assertThat(invalid(null, "{\"prompt\": \"" + "a".repeat(21) + "\"}").error()).contains("21 characters");
+        assertThat(invalid(null, "{\"prompt\": \"" + "a".repeat(21) + "\"}").error())
+                .contains("21 characters");
     }
 
     @Test
     void promptLengthCountsCodePointsNotUtf16Units() {
         String twentyNotes = "\uD83C\uDFB5".repeat(20); // 20 code points, 40 chars
 
-        assertThat(valid(null, "{\"prompt\": \"" + twentyNotes + "\"}").prompt()).isEqualTo(twentyNotes);
+        assertThat(valid(null, "{\"prompt\": \"" + twentyNotes + "\"}").prompt())
+                .isEqualTo(twentyNotes);
     }
 
     // ---- metadata, unknown fields, trace -------------------------------------------------------------------
@@ -160,7 +186,9 @@ class PromptParserTest {
     @ParameterizedTest(name = "metadata {0}")
     @ValueSource(strings = {"\"user=u-1\"", "[1, 2]", "7", "true"})
     void metadataThatIsNotAnObjectIsInvalid(String metadata) {
-        assertThat(invalid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}").error()).contains("metadata must be a JSON object");
+        assertThat(invalid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}")
+                        .error())
+                .contains("metadata must be a JSON object");
     }
 
     @Test
@@ -168,14 +196,18 @@ class PromptParserTest {
         String metadata = "{\"k\":\"" + "x".repeat(64 - 8) + "\"}"; // {"k":""} is 8 bytes
 
         assertThat(metadata).hasSize(64);
-        assertThat(valid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}").metadata()).isNotNull();
+        assertThat(valid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}")
+                        .metadata())
+                .isNotNull();
     }
 
     @Test
     void metadataOverTheMaximumSerialisedSizeIsInvalid() {
         String metadata = "{\"k\":\"" + "x".repeat(64 - 7) + "\"}";
 
-        assertThat(invalid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}").error()).contains("65 bytes");
+        assertThat(invalid(null, "{\"prompt\": \"lofi\", \"metadata\": " + metadata + "}")
+                        .error())
+                .contains("65 bytes");
     }
 
     @Test
@@ -192,30 +224,50 @@ class PromptParserTest {
 
     @Test
     void invalidPromptKeepsWhatIsKnownForTheFailureEvent() {
-        ParsedPrompt.Invalid invalid = invalid(null, "{\"request_id\": \"req-9\", \"prompt\": \" \", \"metadata\": {\"u\": 1}, \"extra\": 1}");
+        ParsedPrompt.Invalid invalid =
+                invalid(null, "{\"request_id\": \"req-9\", \"prompt\": \" \", \"metadata\": {\"u\": 1}, \"extra\": 1}");
 
         assertThat(invalid.requestId()).isEqualTo("req-9");
-        assertThat(invalid.metadata()).isEqualTo(JsonNodeFactory.instance.objectNode().put("u", 1));
+        assertThat(invalid.metadata())
+                .isEqualTo(JsonNodeFactory.instance.objectNode().put("u", 1));
         assertThat(invalid.traceparent()).isEqualTo(TRACEPARENT);
     }
 
     @Test
     void everyBrokenRuleIsReported() {
-        String error = invalid(null, "{\"request_id\": \"no spaces\", \"prompt\": 1, \"metadata\": []}").error();
+        String error = invalid(null, "{\"request_id\": \"no spaces\", \"prompt\": 1, \"metadata\": []}")
+                .error();
 
-        assertThat(error).contains("request_id").contains("prompt must be a string").contains("metadata must be a JSON object");
+        assertThat(error)
+                .contains("request_id")
+                .contains("prompt must be a string")
+                .contains("metadata must be a JSON object");
     }
 
     // ---- unreadable records (dead letters) -----------------------------------------------------------------
 
     @ParameterizedTest(name = "value {0}")
-    @ValueSource(strings = {"lofi beats please", "{\"prompt\": \"lofi\"", "[{\"prompt\": \"lofi\"}]", "\"lofi\"", "42", "null", "   "})
+    @ValueSource(
+            strings = {
+                "lofi beats please",
+                "{\"prompt\": \"lofi\"",
+                "[{\"prompt\": \"lofi\"}]",
+                "\"lofi\"",
+                "42",
+                "null",
+                "   "
+            })
     void valueThatIsNotAJsonObjectIsUnreadable(String value) {
         unreadable(null, utf8(value));
     }
 
     @ParameterizedTest(name = "value {0}")
-    @ValueSource(strings = {"{\"prompt\": \"lofi\"} trailing", "{\"prompt\": \"a\"}{\"prompt\": \"b\"}", "{\"prompt\": \"lofi\"}]"})
+    @ValueSource(
+            strings = {
+                "{\"prompt\": \"lofi\"} trailing",
+                "{\"prompt\": \"a\"}{\"prompt\": \"b\"}",
+                "{\"prompt\": \"lofi\"}]"
+            })
     void trailingGarbageAfterTheJsonObjectIsUnreadable(String value) {
         unreadable(null, utf8(value));
     }
@@ -260,7 +312,8 @@ class PromptParserTest {
     @Test
     void callbackUrlIsKeptOnTheEventAsWritten() {
         assertThat(valid("k", "{\"prompt\": \"lofi\", \"callback_url\": \"https://hooks.example.com/songs?x=1\"}")
-                .callbackUrl()).isEqualTo("https://hooks.example.com/songs?x=1");
+                        .callbackUrl())
+                .isEqualTo("https://hooks.example.com/songs?x=1");
     }
 
     @Test
@@ -269,8 +322,17 @@ class PromptParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"42", "{\"url\": \"https://a.example\"}", "\"ftp://a.example/x\"", "\"/relative/path\"",
-            "\"https://\"", "\"https://user:pw@a.example/\"", "\"https://a.example/#frag\"", "\"not a url\""})
+    @ValueSource(
+            strings = {
+                "42",
+                "{\"url\": \"https://a.example\"}",
+                "\"ftp://a.example/x\"",
+                "\"/relative/path\"",
+                "\"https://\"",
+                "\"https://user:pw@a.example/\"",
+                "\"https://a.example/#frag\"",
+                "\"not a url\""
+            })
     void callbackUrlThatIsNotAnAbsoluteHttpUrlMakesThePromptInvalid(String callbackUrl) {
         ParsedPrompt.Invalid invalid = invalid("k", "{\"prompt\": \"lofi\", \"callback_url\": " + callbackUrl + "}");
         assertThat(invalid.error()).contains("callback_url");
@@ -280,13 +342,15 @@ class PromptParserTest {
     @Test
     void callbackUrlLongerThanTheBoundMakesThePromptInvalid() {
         String url = "https://a.example/" + "x".repeat(PromptParser.MAX_CALLBACK_URL_LENGTH);
-        assertThat(invalid("k", "{\"prompt\": \"lofi\", \"callback_url\": \"" + url + "\"}").error())
+        assertThat(invalid("k", "{\"prompt\": \"lofi\", \"callback_url\": \"" + url + "\"}")
+                        .error())
                 .contains("callback_url has " + url.length() + " characters");
     }
 
     @Test
     void aValidCallbackUrlIsKeptOnAnInvalidPromptSoTheCallerHearsOfIt() {
-        assertThat(invalid("k", "{\"prompt\": \"\", \"callback_url\": \"https://a.example/h\"}").callbackUrl())
+        assertThat(invalid("k", "{\"prompt\": \"\", \"callback_url\": \"https://a.example/h\"}")
+                        .callbackUrl())
                 .isEqualTo("https://a.example/h");
     }
 }

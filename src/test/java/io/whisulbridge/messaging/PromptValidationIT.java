@@ -1,24 +1,21 @@
 package io.whisulbridge.messaging;
 
-import io.whisulbridge.config.TopicSet;
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.support.FollowsOutcomeTopics;
-import io.whisulbridge.support.KafkaBrokerResource;
-import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.OutcomeTopics.Outcome;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
 
 /** The prompt topic's rules from docs/events.md, and what the service does with records that break them. */
 @QuarkusTest
@@ -28,7 +25,12 @@ class PromptValidationIT extends FollowsOutcomeTopics {
     @Test
     void missingPromptPublishesInvalidPromptWithoutCallingWhisul() {
         String id = uniqueId();
-        topics.publishPrompt(null, new JsonObject().put("request_id", id).put("metadata", new JsonObject().put("a", 1)).encode());
+        topics.publishPrompt(
+                null,
+                new JsonObject()
+                        .put("request_id", id)
+                        .put("metadata", new JsonObject().put("a", 1))
+                        .encode());
 
         Outcome outcome = topics.awaitOutcome(id);
         assertThat(outcome.reason()).isEqualTo("INVALID_PROMPT");
@@ -52,17 +54,26 @@ class PromptValidationIT extends FollowsOutcomeTopics {
 
         Outcome outcome = topics.awaitOutcome(id);
         assertThat(outcome.reason()).isEqualTo("INVALID_PROMPT");
-        assertThat(outcome.value().getString("error")).contains("2001 characters").contains("2000");
+        assertThat(outcome.value().getString("error"))
+                .contains("2001 characters")
+                .contains("2000");
         assertThat(whisul.submissions("a".repeat(2001))).isZero();
     }
 
     @Test
     void metadataOverFourKibibytesIsInvalid() {
         String id = uniqueId();
-        topics.publishPrompt(null, new JsonObject().put("request_id", id).put("prompt", "fine")
-                .put("metadata", new JsonObject().put("blob", "x".repeat(4100))).encode());
+        topics.publishPrompt(
+                null,
+                new JsonObject()
+                        .put("request_id", id)
+                        .put("prompt", "fine")
+                        .put("metadata", new JsonObject().put("blob", "x".repeat(4100)))
+                        .encode());
 
-        assertThat(topics.awaitOutcome(id).value().getString("error")).contains("metadata is").contains("4096");
+        assertThat(topics.awaitOutcome(id).value().getString("error"))
+                .contains("metadata is")
+                .contains("4096");
     }
 
     @Test
@@ -88,7 +99,12 @@ class PromptValidationIT extends FollowsOutcomeTopics {
     @Test
     void malformedRequestIdIsInvalidAndKeyedByTheRecordKey() {
         String key = uniqueId();
-        topics.publishPrompt(key, new JsonObject().put("request_id", "has spaces!").put("prompt", "ok").encode());
+        topics.publishPrompt(
+                key,
+                new JsonObject()
+                        .put("request_id", "has spaces!")
+                        .put("prompt", "ok")
+                        .encode());
 
         Outcome outcome = topics.awaitOutcome(key);
         assertThat(outcome.reason()).isEqualTo("INVALID_PROMPT");
@@ -146,14 +162,21 @@ class PromptValidationIT extends FollowsOutcomeTopics {
     }
 
     private ConsumerRecord<byte[], byte[]> findDeadLetter(byte[] value) {
-        return topics.deadLetters().stream().filter(record -> Arrays.equals(record.value(), value)).findFirst().orElse(null);
+        return topics.deadLetters().stream()
+                .filter(record -> Arrays.equals(record.value(), value))
+                .findFirst()
+                .orElse(null);
     }
 
     private String awaitSongFor(String text) {
         // the request id is not known up front: find the song by its prompt
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> !topics.outcomesWhere(outcome -> text.equals(outcome.value().getString("prompt"))).isEmpty());
-        return topics.outcomesWhere(outcome -> text.equals(outcome.value().getString("prompt"))).get(0).key();
+                .until(() -> !topics.outcomesWhere(
+                                outcome -> text.equals(outcome.value().getString("prompt")))
+                        .isEmpty());
+        return topics.outcomesWhere(outcome -> text.equals(outcome.value().getString("prompt")))
+                .get(0)
+                .key();
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -1,18 +1,17 @@
 package io.whisulbridge.polling;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class AdaptivePollScheduleTest {
 
     private static final DoubleSupplier MIDDLE = () -> 0.5;
-    private static final BackoffPollSchedule PLAIN = new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5),
-            Duration.ofSeconds(10), 1.5, 0.0);
+    private static final BackoffPollSchedule PLAIN =
+            new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.0);
 
     private final DurationEstimator durations = new DurationEstimator(1000, 1);
     private final AdaptivePollSchedule adaptive = new AdaptivePollSchedule(PLAIN, durations, 20, 0.05, 0.95);

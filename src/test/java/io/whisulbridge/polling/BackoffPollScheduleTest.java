@@ -1,22 +1,21 @@
 package io.whisulbridge.polling;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class BackoffPollScheduleTest {
 
     /** 2 * 0.5 - 1 = 0: no jitter at all. */
     private static final DoubleSupplier NO_JITTER = () -> 0.5;
 
-    private final BackoffPollSchedule schedule = new BackoffPollSchedule(
-            Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+    private final BackoffPollSchedule schedule =
+            new BackoffPollSchedule(Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
 
     @Test
     void firstPollWaitsTheInitialDelay() {
@@ -25,7 +24,8 @@ class BackoffPollScheduleTest {
 
     @Test
     void negativeInitialDelayMeansPollAtOnce() {
-        BackoffPollSchedule eager = new BackoffPollSchedule(Duration.ofSeconds(-1), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+        BackoffPollSchedule eager = new BackoffPollSchedule(
+                Duration.ofSeconds(-1), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
 
         assertThat(eager.firstPoll()).isEqualTo(Duration.ZERO);
     }
@@ -54,12 +54,13 @@ class BackoffPollScheduleTest {
 
     @ParameterizedTest(name = "interval {0}, max {1}, factor {2}, jitter {3}")
     @CsvSource({
-            "PT0S, PT10S, 1.5, 0.2",
-            "PT-5S, PT10S, 1.5, 0.2",
-            "PT5S, PT4S, 1.5, 0.2",
-            "PT5S, PT10S, 0.9, 0.2",
-            "PT5S, PT10S, 1.5, 1.0",
-            "PT5S, PT10S, 1.5, -0.1"})
+        "PT0S, PT10S, 1.5, 0.2",
+        "PT-5S, PT10S, 1.5, 0.2",
+        "PT5S, PT4S, 1.5, 0.2",
+        "PT5S, PT10S, 0.9, 0.2",
+        "PT5S, PT10S, 1.5, 1.0",
+        "PT5S, PT10S, 1.5, -0.1"
+    })
     void nonsensicalSettingsAreRefused(Duration interval, Duration max, double factor, double jitter) {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> new BackoffPollSchedule(Duration.ofSeconds(5), interval, max, factor, jitter));

@@ -1,5 +1,7 @@
 package io.whisulbridge.polling;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.whisulbridge.client.CompletedJob;
@@ -10,14 +12,11 @@ import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
 import io.whisulbridge.domain.SongResult;
-import org.junit.jupiter.api.Test;
-
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every transition of a {@link Job}, with a schedule of 5 s initial delay, 5 s interval growing by 1.5 up to 10 s,
@@ -31,13 +30,16 @@ class JobPolicyTest {
     private static final Instant DEADLINE = T0.plus(MAX_WAIT);
     private static final int MAX_RETRIES = 3;
     private static final String JOB_ID = "3f0c1d9e-8a7b-4c2d-9e1f-0a1b2c3d4e5f";
-    private static final JsonNode METADATA = JsonNodeFactory.instance.objectNode().put("user", "u-42");
+    private static final JsonNode METADATA =
+            JsonNodeFactory.instance.objectNode().put("user", "u-42");
     private static final PollResponse RUNNING = new PollResponse.Running("running");
 
     private final JobPolicy policy = new JobPolicy(
             new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2),
             new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
-            MAX_WAIT, MAX_RETRIES, () -> 0.5);
+            MAX_WAIT,
+            MAX_RETRIES,
+            () -> 0.5);
 
     private final Job job = submitting(new Job(new PromptEvent("req-1", "dark trap beat", METADATA, "00-abc-def-01")));
 
@@ -163,7 +165,8 @@ class JobPolicyTest {
     @Test
     void a429OnSubmitNeverCountsTowardTheRetriesHoweverLongItLasts() {
         for (int i = 0; i < 10 * MAX_RETRIES; i++) {
-            policy.onSubmit(job, new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(i));
+            policy.onSubmit(
+                    job, new SubmitResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(i));
         }
 
         assertThat(job.isDone()).isFalse();
@@ -187,7 +190,8 @@ class JobPolicyTest {
 
     @Test
     void aSuccessWithoutAJobIdEndsTheRequestAtOnceWithWhatWhisulSent() {
-        policy.onSubmit(job, new SubmitResponse.AcceptedWithoutJobId("Whisul answered HTTP 202 without a job_id: {}"), T0);
+        policy.onSubmit(
+                job, new SubmitResponse.AcceptedWithoutJobId("Whisul answered HTTP 202 without a job_id: {}"), T0);
 
         SongFailure failure = failure(job);
         assertThat(failure.reason()).isEqualTo(FailureReason.GENERATION_FAILED);
@@ -305,18 +309,36 @@ class JobPolicyTest {
     @Test
     void completedJobBecomesASongResultWithFieldsMappedAndMetadataEchoed() {
         accepted();
-        CompletedJob song = new CompletedJob("Night Drive", new BigDecimal("140"), 187, "https://cdn.whisul.com/s/1.mp3",
-                "https://cdn.whisul.com/i/1.jpg", List.of("trap", "dark"), "2025-03-01T14:00:00Z", "2025-03-01T14:02:24Z");
+        CompletedJob song = new CompletedJob(
+                "Night Drive",
+                new BigDecimal("140"),
+                187,
+                "https://cdn.whisul.com/s/1.mp3",
+                "https://cdn.whisul.com/i/1.jpg",
+                List.of("trap", "dark"),
+                "2025-03-01T14:00:00Z",
+                "2025-03-01T14:02:24Z");
 
         policy.onPoll(job, new PollResponse.Completed(song), T0.plusSeconds(150));
 
         // archived next: the outcome is decided only once archiving is settled
         assertThat(job.state()).isEqualTo(Job.State.ARCHIVING);
         assertThat(job.outcome()).isNull();
-        assertThat(job.completedSong()).isEqualTo(new SongResult("req-1", JOB_ID, "dark trap beat",
-                "Night Drive", new BigDecimal("140"), 187, "https://cdn.whisul.com/s/1.mp3",
-                "https://cdn.whisul.com/i/1.jpg", List.of("trap", "dark"), "2025-03-01T14:00:00Z",
-                "2025-03-01T14:02:24Z", METADATA, null));
+        assertThat(job.completedSong())
+                .isEqualTo(new SongResult(
+                        "req-1",
+                        JOB_ID,
+                        "dark trap beat",
+                        "Night Drive",
+                        new BigDecimal("140"),
+                        187,
+                        "https://cdn.whisul.com/s/1.mp3",
+                        "https://cdn.whisul.com/i/1.jpg",
+                        List.of("trap", "dark"),
+                        "2025-03-01T14:00:00Z",
+                        "2025-03-01T14:02:24Z",
+                        METADATA,
+                        null));
     }
 
     @Test
@@ -326,7 +348,9 @@ class JobPolicyTest {
         learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
         job.acceptanceRecorded();
 
-        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:01Z", "2025-03-01T14:02:01Z")),
+        learning.onPoll(
+                job,
+                new PollResponse.Completed(song("2025-03-01T14:00:01Z", "2025-03-01T14:02:01Z")),
                 T0.plusSeconds(125));
 
         assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(120));
@@ -341,11 +365,19 @@ class JobPolicyTest {
 
         learning.onPoll(job, RUNNING, T0.plusSeconds(40));
         learning.onPoll(job, RUNNING, T0.plusSeconds(70));
-        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T14:00:00Z", "2025-03-01T14:01:15Z")),
+        learning.onPoll(
+                job,
+                new PollResponse.Completed(song("2025-03-01T14:00:00Z", "2025-03-01T14:01:15Z")),
                 T0.plusSeconds(80));
 
-        assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(40), Duration.ofSeconds(40),
-                Duration.ofSeconds(70), Duration.ofSeconds(70), Duration.ofSeconds(75));
+        assertThat(learned)
+                .containsExactly(
+                        Duration.ZERO,
+                        Duration.ofSeconds(40),
+                        Duration.ofSeconds(40),
+                        Duration.ofSeconds(70),
+                        Duration.ofSeconds(70),
+                        Duration.ofSeconds(75));
     }
 
     @Test
@@ -355,14 +387,17 @@ class JobPolicyTest {
         learning.onSubmit(job, new SubmitResponse.Accepted(JOB_ID), T0);
         job.acceptanceRecorded();
 
-        learning.onPoll(job, new PollResponse.Completed(song("2025-03-01T13:00:00Z", "2025-03-01T14:00:10Z")),
+        learning.onPoll(
+                job,
+                new PollResponse.Completed(song("2025-03-01T13:00:00Z", "2025-03-01T14:00:10Z")),
                 T0.plusSeconds(10));
 
         assertThat(learned).containsExactly(Duration.ZERO, Duration.ofSeconds(10));
     }
 
     private static JobPolicy learningPolicy(List<Duration> learned) {
-        BackoffPollSchedule plain = new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
+        BackoffPollSchedule plain =
+                new BackoffPollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10), 1.5, 0.2);
         PollSchedule recording = new PollSchedule() {
             @Override
             public Duration interval() {
@@ -391,18 +426,24 @@ class JobPolicyTest {
                 learned.add(took);
             }
         };
-        return new JobPolicy(recording, new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)), MAX_WAIT,
-                MAX_RETRIES, () -> 0.5);
+        return new JobPolicy(
+                recording,
+                new RetryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
+                MAX_WAIT,
+                MAX_RETRIES,
+                () -> 0.5);
     }
 
     private static CompletedJob song(String startedAt, String finishedAt) {
-        return new CompletedJob("t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), startedAt, finishedAt);
+        return new CompletedJob(
+                "t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), startedAt, finishedAt);
     }
 
     @Test
     void completedAnswerAfterTheDeadlineStillDeliversTheSong() {
         accepted();
-        CompletedJob song = new CompletedJob("t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), null, null);
+        CompletedJob song =
+                new CompletedJob("t", null, null, "https://cdn.whisul.com/s/1.mp3", null, List.of(), null, null);
 
         policy.onPoll(job, new PollResponse.Completed(song), DEADLINE.plusSeconds(4));
 
@@ -434,7 +475,8 @@ class JobPolicyTest {
     void a429StormOverAnAcceptedJobNeverFailsIt() {
         accepted();
         for (int i = 0; i < 10 * MAX_RETRIES; i++) {
-            policy.onPoll(job, new PollResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(5 + i));
+            policy.onPoll(
+                    job, new PollResponse.Transient("HTTP 429", Duration.ofSeconds(1), true), T0.plusSeconds(5 + i));
         }
 
         assertThat(job.isDone()).isFalse();

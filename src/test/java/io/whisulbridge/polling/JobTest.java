@@ -1,20 +1,19 @@
 package io.whisulbridge.polling;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.smallrye.mutiny.helpers.test.UniAssertSubscriber;
 import io.whisulbridge.domain.FailureReason;
 import io.whisulbridge.domain.Outcome;
 import io.whisulbridge.domain.PromptEvent;
 import io.whisulbridge.domain.SongFailure;
 import io.whisulbridge.domain.SongResult;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The job state machine: its legal path, the moves it refuses, and the record fate it alone decides. */
 class JobTest {
@@ -26,12 +25,16 @@ class JobTest {
     private final Job job = new Job(new PromptEvent("r-1", "a prompt", null, null), 3);
 
     private static Outcome failure() {
-        return new Outcome.Failure(new SongFailure("r-1", "j-1", "a prompt", FailureReason.GENERATION_FAILED, "boom", 2,
-                T0.toString(), null, null));
+        return new Outcome.Failure(new SongFailure(
+                "r-1", "j-1", "a prompt", FailureReason.GENERATION_FAILED, "boom", 2, T0.toString(), null, null));
     }
 
     private Job.RecordFate fate() {
-        return job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create()).assertCompleted().getItem();
+        return job.recordFate()
+                .subscribe()
+                .withSubscriber(UniAssertSubscriber.create())
+                .assertCompleted()
+                .getItem();
     }
 
     @Test
@@ -50,7 +53,8 @@ class JobTest {
 
     @Test
     void itsRecordHasNoFateUntilTheLedgerHoldsTheIntent() {
-        UniAssertSubscriber<Job.RecordFate> waiting = job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create());
+        UniAssertSubscriber<Job.RecordFate> waiting =
+                job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create());
 
         waiting.assertNotTerminated();
         job.intentRecorded();
@@ -76,9 +80,16 @@ class JobTest {
 
     @Test
     void aWaiterThatGivesUpCannotCancelTheFateOthersWaitFor() {
-        job.recordFate().subscribe().withSubscriber(UniAssertSubscriber.create()).cancel();
-        job.recordFate().ifNoItem().after(Duration.ofMillis(1)).recoverWithItem(Job.RecordFate.REDELIVER)
-                .await().indefinitely();
+        job.recordFate()
+                .subscribe()
+                .withSubscriber(UniAssertSubscriber.create())
+                .cancel();
+        job.recordFate()
+                .ifNoItem()
+                .after(Duration.ofMillis(1))
+                .recoverWithItem(Job.RecordFate.REDELIVER)
+                .await()
+                .indefinitely();
 
         job.intentRecorded();
 
@@ -90,7 +101,8 @@ class JobTest {
         job.intentRecorded();
         job.handOver();
 
-        assertThatThrownBy(() -> job.accepted("j-1", T0, T0, Duration.ZERO)).isInstanceOf(Job.HandedOverException.class);
+        assertThatThrownBy(() -> job.accepted("j-1", T0, T0, Duration.ZERO))
+                .isInstanceOf(Job.HandedOverException.class);
         assertThat(job.handOver()).isFalse();
     }
 
@@ -141,8 +153,8 @@ class JobTest {
         job.intentRecorded();
         job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
         job.acceptanceRecorded();
-        SongResult song = new SongResult("r-1", "j-1", "p", "t", null, 1, "https://cdn/s.mp3", null, List.of(),
-                null, null, null, null);
+        SongResult song = new SongResult(
+                "r-1", "j-1", "p", "t", null, 1, "https://cdn/s.mp3", null, List.of(), null, null, null, null);
 
         job.completed(song);
 

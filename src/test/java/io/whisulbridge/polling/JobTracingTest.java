@@ -1,13 +1,13 @@
 package io.whisulbridge.polling;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.whisulbridge.domain.PromptEvent;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class JobTracingTest {
 
@@ -16,7 +16,8 @@ class JobTracingTest {
 
     /** What the SDK is when tracing is off: a tracer provider without span processors, which still records. */
     final OpenTelemetrySdk sdkWithoutExport = OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().build()).build();
+            .setTracerProvider(SdkTracerProvider.builder().build())
+            .build();
 
     @Test
     void withTheSdkDisabledAJobHoldsNoRecordedSpanAndOutcomesCarryTheIncomingTrace() {

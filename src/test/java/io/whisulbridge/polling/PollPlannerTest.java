@@ -1,12 +1,11 @@
 package io.whisulbridge.polling;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 class PollPlannerTest {
 
@@ -92,7 +91,9 @@ class PollPlannerTest {
     void theBimodalGapIsSkipped() {
         double[] s = new double[241];
         for (int k = 0; k < s.length; k++) {
-            s[k] = k < 25 ? 1 : k < 35 ? 1 - 0.4 * (k - 25) / 10.0 : k < 135 ? 0.6 : Math.max(0, 0.6 * (165 - k) / 30.0);
+            s[k] = k < 25
+                    ? 1
+                    : k < 35 ? 1 - 0.4 * (k - 25) / 10.0 : k < 135 ? 0.6 : Math.max(0, 0.6 * (165 - k) / 30.0);
         }
 
         List<Integer> ages = ages(new PollPlanner(s, 1, 5, 8, true).cheapest(0.05));

@@ -1,12 +1,11 @@
 package io.whisulbridge.polling;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+import org.junit.jupiter.api.Test;
 
 class SurvivalEstimatorTest {
 
@@ -23,7 +22,9 @@ class SurvivalEstimatorTest {
         assertThat(s[30]).isEqualTo(1.0);
         assertThat(s[31]).as("still running after 31 s").isCloseTo(0.6, within(1e-9));
         assertThat(s[150]).isCloseTo(0.6, within(1e-9));
-        assertThat(s).as("the last ending's bin, [150 s, 151 s), is the last known").hasSize(152);
+        assertThat(s)
+                .as("the last ending's bin, [150 s, 151 s), is the last known")
+                .hasSize(152);
         assertThat(s[151]).isZero();
     }
 

@@ -1,14 +1,13 @@
 package io.whisulbridge.polling;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SurvivalPollScheduleTest {
 
@@ -17,8 +16,8 @@ class SurvivalPollScheduleTest {
             new BackoffPollSchedule(INTERVAL, INTERVAL, Duration.ofSeconds(10), 1.5, 0.2);
     private static final DoubleSupplier MIDDLE = () -> 0.5;
 
-    private final SurvivalPollSchedule schedule = new SurvivalPollSchedule(PLAIN,
-            new SurvivalEstimator(Duration.ofMinutes(10), 1000), Duration.ofSeconds(8), 0.05, 20, 100);
+    private final SurvivalPollSchedule schedule = new SurvivalPollSchedule(
+            PLAIN, new SurvivalEstimator(Duration.ofMinutes(10), 1000), Duration.ofSeconds(8), 0.05, 20, 100);
 
     /** A stream of jobs uniform on [60, 180] s, each followed from acceptance to its end by this schedule. */
     private void learnUniformJobs(int jobs) {
@@ -92,7 +91,9 @@ class SurvivalPollScheduleTest {
                 - firstPolls.stream().mapToLong(x -> x).min().orElseThrow();
 
         assertThat(firstPolls).hasSizeGreaterThan(90);
-        assertThat(spread).as("up to jitter x interval = 1 s earlier than planned").isBetween(800L, 1000L);
+        assertThat(spread)
+                .as("up to jitter x interval = 1 s earlier than planned")
+                .isBetween(800L, 1000L);
     }
 
     @Test
@@ -108,14 +109,18 @@ class SurvivalPollScheduleTest {
             double age = schedule.firstPoll(random::nextDouble).toMillis() / 1000.0;
             int n = 1;
             while (age < length) {
-                age += schedule.afterPoll(n++, Duration.ofMillis((long) (age * 1000)), random::nextDouble).toMillis() / 1000.0;
+                age += schedule.afterPoll(n++, Duration.ofMillis((long) (age * 1000)), random::nextDouble)
+                                .toMillis()
+                        / 1000.0;
             }
             polls += n;
             late += age - length > 8 ? 1 : 0;
         }
 
         assertThat((double) late / jobs).isLessThanOrEqualTo(0.06);
-        assertThat((double) polls / jobs).as("a fixed 5 s poll makes about 24.5").isLessThan(16);
+        assertThat((double) polls / jobs)
+                .as("a fixed 5 s poll makes about 24.5")
+                .isLessThan(16);
     }
 
     @Test

@@ -1,5 +1,12 @@
 package io.whisulbridge.status;
 
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
@@ -10,18 +17,10 @@ import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.ScriptedWhisul.Script;
 import io.whisulbridge.support.WithBrokerAndWhisul;
-import org.junit.jupiter.api.Test;
-
 import java.net.URL;
 import java.time.Duration;
 import java.util.UUID;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
-import static org.hamcrest.Matchers.hasItem;
-import static org.hamcrest.Matchers.notNullValue;
+import org.junit.jupiter.api.Test;
 
 /** The job status API on the management interface answers for running, finished and unknown requests. */
 @QuarkusTest
@@ -44,31 +43,41 @@ class JobStatusIT {
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompt(id, prompt(id, "status " + id));
 
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> RestAssured.get(jobs(id)).then()
-                    .statusCode(200)
-                    .body("request_id", equalTo(id))
-                    .body("state", equalTo("polling"))
-                    .body("job_id", notNullValue())
-                    .body("polls", greaterThanOrEqualTo(1))
-                    .body("next_poll_due", notNullValue())
-                    .body("deadline", notNullValue()));
-            RestAssured.given().queryParam("state", "running").get(jobs("")).then()
+            await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> RestAssured.get(jobs(id))
+                            .then()
+                            .statusCode(200)
+                            .body("request_id", equalTo(id))
+                            .body("state", equalTo("polling"))
+                            .body("job_id", notNullValue())
+                            .body("polls", greaterThanOrEqualTo(1))
+                            .body("next_poll_due", notNullValue())
+                            .body("deadline", notNullValue()));
+            RestAssured.given()
+                    .queryParam("state", "running")
+                    .get(jobs(""))
+                    .then()
                     .statusCode(200)
                     .body("jobs.request_id", hasItem(id))
                     .body("total", greaterThanOrEqualTo(1));
 
             topics.awaitOutcome(id);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> RestAssured.get(jobs(id)).then()
-                    .statusCode(200)
-                    .body("state", equalTo("done"))
-                    .body("outcome", equalTo("COMPLETED"))
-                    .body("finished_at", notNullValue()));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> RestAssured.get(jobs(id))
+                            .then()
+                            .statusCode(200)
+                            .body("state", equalTo("done"))
+                            .body("outcome", equalTo("COMPLETED"))
+                            .body("finished_at", notNullValue()));
         }
     }
 
     @Test
     void unknownRequestIdIs404() {
-        RestAssured.get(jobs("never-seen-" + UUID.randomUUID())).then().statusCode(404).body("error", equalTo("unknown request id"));
+        RestAssured.get(jobs("never-seen-" + UUID.randomUUID()))
+                .then()
+                .statusCode(404)
+                .body("error", equalTo("unknown request id"));
     }
 
     @Test

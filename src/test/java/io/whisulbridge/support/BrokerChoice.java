@@ -35,7 +35,11 @@ public record BrokerChoice(Broker broker, String reason) {
         }
     }
 
-    public enum Mode { AUTO, IN_JVM, TESTCONTAINERS }
+    public enum Mode {
+        AUTO,
+        IN_JVM,
+        TESTCONTAINERS
+    }
 
     /** The switch as set: its mode, and the setting that chose it (for the log line). */
     public record Switch(Mode mode, String setting) {
@@ -43,17 +47,20 @@ public record BrokerChoice(Broker broker, String reason) {
         /** Reads the system properties; a value it does not know fails rather than choosing a broker silently. */
         public static Switch fromProperties(Properties properties) {
             String value = properties.getProperty(PROPERTY, "").trim().toLowerCase(Locale.ROOT);
-            boolean legacyInJvm = Boolean.parseBoolean(properties.getProperty(LEGACY_IN_JVM_PROPERTY, "").trim());
+            boolean legacyInJvm = Boolean.parseBoolean(
+                    properties.getProperty(LEGACY_IN_JVM_PROPERTY, "").trim());
             if (value.isEmpty()) {
-                return legacyInJvm ? new Switch(Mode.IN_JVM, "-D" + LEGACY_IN_JVM_PROPERTY + "=true")
+                return legacyInJvm
+                        ? new Switch(Mode.IN_JVM, "-D" + LEGACY_IN_JVM_PROPERTY + "=true")
                         : new Switch(Mode.AUTO, "auto (the default)");
             }
             Mode mode = switch (value) {
                 case "auto" -> Mode.AUTO;
                 case "in-jvm" -> Mode.IN_JVM;
                 case "testcontainers" -> Mode.TESTCONTAINERS;
-                default -> throw new IllegalArgumentException("-D" + PROPERTY + "=" + value
-                        + " is not a broker choice: use auto, in-jvm or testcontainers");
+                default ->
+                    throw new IllegalArgumentException("-D" + PROPERTY + "=" + value
+                            + " is not a broker choice: use auto, in-jvm or testcontainers");
             };
             if (legacyInJvm && mode != Mode.IN_JVM) {
                 throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + " contradicts -D"
@@ -80,8 +87,8 @@ public record BrokerChoice(Broker broker, String reason) {
             return new BrokerChoice(Broker.IN_JVM, "forced by " + choice.setting());
         }
         if (choice.mode() == Mode.TESTCONTAINERS) {
-            return new BrokerChoice(Broker.TESTCONTAINERS,
-                    "forced by " + choice.setting() + "; images missing locally are pulled");
+            return new BrokerChoice(
+                    Broker.TESTCONTAINERS, "forced by " + choice.setting() + "; images missing locally are pulled");
         }
         if (!docker.engineAvailable()) {
             return new BrokerChoice(Broker.IN_JVM, choice.setting() + ": no Docker engine answers");
@@ -93,11 +100,14 @@ public record BrokerChoice(Broker broker, String reason) {
             }
         }
         if (!missing.isEmpty()) {
-            return new BrokerChoice(Broker.IN_JVM, choice.setting() + ": a Docker engine answers but lacks "
-                    + String.join(", ", missing) + " locally, and nothing is pulled unless -D" + PROPERTY
-                    + "=testcontainers");
+            return new BrokerChoice(
+                    Broker.IN_JVM,
+                    choice.setting() + ": a Docker engine answers but lacks "
+                            + String.join(", ", missing) + " locally, and nothing is pulled unless -D" + PROPERTY
+                            + "=testcontainers");
         }
-        return new BrokerChoice(Broker.TESTCONTAINERS,
+        return new BrokerChoice(
+                Broker.TESTCONTAINERS,
                 choice.setting() + ": a Docker engine answers and has " + String.join(", ", images) + " locally");
     }
 

@@ -1,10 +1,11 @@
 package io.whisulbridge.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.whisulbridge.support.BrokerChoice.Broker;
 import io.whisulbridge.support.BrokerChoice.Mode;
 import io.whisulbridge.support.BrokerChoice.Switch;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class BrokerChoiceTest {
 
@@ -70,16 +69,20 @@ class BrokerChoiceTest {
         BrokerChoice choice = BrokerChoice.decide(switchOf(), IMAGES, new FakeDocker(true, Set.of()));
 
         assertThat(choice.broker()).isEqualTo(Broker.IN_JVM);
-        assertThat(choice.reason()).contains("lacks apache/kafka:4.1.2, testcontainers/ryuk:0.14.0 locally")
+        assertThat(choice.reason())
+                .contains("lacks apache/kafka:4.1.2, testcontainers/ryuk:0.14.0 locally")
                 .contains("-Dkafka.broker=testcontainers");
     }
 
     @Test
     void kafkasImageWithoutRyuksIsNotEnoughEither() {
-        BrokerChoice choice = BrokerChoice.decide(switchOf(), IMAGES, new FakeDocker(true, Set.of("apache/kafka:4.1.2")));
+        BrokerChoice choice =
+                BrokerChoice.decide(switchOf(), IMAGES, new FakeDocker(true, Set.of("apache/kafka:4.1.2")));
 
         assertThat(choice.broker()).isEqualTo(Broker.IN_JVM);
-        assertThat(choice.reason()).contains("lacks testcontainers/ryuk:0.14.0 locally").doesNotContain("lacks apache");
+        assertThat(choice.reason())
+                .contains("lacks testcontainers/ryuk:0.14.0 locally")
+                .doesNotContain("lacks apache");
     }
 
     @Test
@@ -89,8 +92,9 @@ class BrokerChoiceTest {
         BrokerChoice choice = BrokerChoice.decide(switchOf("kafka.broker", "auto"), IMAGES, docker);
 
         assertThat(choice.broker()).isEqualTo(Broker.TESTCONTAINERS);
-        assertThat(choice.reason()).isEqualTo(
-                "-Dkafka.broker=auto: a Docker engine answers and has apache/kafka:4.1.2, testcontainers/ryuk:0.14.0 locally");
+        assertThat(choice.reason())
+                .isEqualTo(
+                        "-Dkafka.broker=auto: a Docker engine answers and has apache/kafka:4.1.2, testcontainers/ryuk:0.14.0 locally");
         assertThat(docker.asked).containsExactly("engine", "apache/kafka:4.1.2", "testcontainers/ryuk:0.14.0");
     }
 
@@ -99,8 +103,8 @@ class BrokerChoiceTest {
         assertThat(BrokerChoice.requiredImages("k:1", "r:2", true)).containsExactly("k:1");
         assertThat(BrokerChoice.requiredImages("k:1", "r:2", false)).containsExactly("k:1", "r:2");
 
-        BrokerChoice choice = BrokerChoice.decide(switchOf(), BrokerChoice.requiredImages("k:1", "r:2", true),
-                new FakeDocker(true, Set.of("k:1")));
+        BrokerChoice choice = BrokerChoice.decide(
+                switchOf(), BrokerChoice.requiredImages("k:1", "r:2", true), new FakeDocker(true, Set.of("k:1")));
         assertThat(choice.broker()).isEqualTo(Broker.TESTCONTAINERS);
     }
 
@@ -113,7 +117,9 @@ class BrokerChoiceTest {
 
         assertThat(inJvm).isEqualTo(new BrokerChoice(Broker.IN_JVM, "forced by -Dkafka.broker=in-jvm"));
         assertThat(containers.broker()).isEqualTo(Broker.TESTCONTAINERS);
-        assertThat(containers.reason()).startsWith("forced by -Dkafka.broker=testcontainers").contains("pulled");
+        assertThat(containers.reason())
+                .startsWith("forced by -Dkafka.broker=testcontainers")
+                .contains("pulled");
         assertThat(docker.asked).isEmpty();
     }
 
@@ -121,8 +127,10 @@ class BrokerChoiceTest {
     void theOlderSwitchStillForcesTheInJvmBroker() {
         assertThat(switchOf("kafka.in-jvm", "true")).isEqualTo(new Switch(Mode.IN_JVM, "-Dkafka.in-jvm=true"));
         assertThat(switchOf("kafka.in-jvm", "false").mode()).isEqualTo(Mode.AUTO);
-        assertThat(switchOf("kafka.in-jvm", "true", "kafka.broker", "in-jvm").mode()).isEqualTo(Mode.IN_JVM);
-        assertThat(BrokerChoice.decide(switchOf("kafka.in-jvm", "true"), IMAGES, new FakeDocker(true, Set.copyOf(IMAGES))))
+        assertThat(switchOf("kafka.in-jvm", "true", "kafka.broker", "in-jvm").mode())
+                .isEqualTo(Mode.IN_JVM);
+        assertThat(BrokerChoice.decide(
+                        switchOf("kafka.in-jvm", "true"), IMAGES, new FakeDocker(true, Set.copyOf(IMAGES))))
                 .isEqualTo(new BrokerChoice(Broker.IN_JVM, "forced by -Dkafka.in-jvm=true"));
     }
 
@@ -141,8 +149,9 @@ class BrokerChoiceTest {
     void theLogLineSaysWhichBrokerWhyAndHowToChoose() {
         String line = new BrokerChoice(Broker.IN_JVM, "auto (the default): no Docker engine answers").logLine();
 
-        assertThat(line).isEqualTo("Kafka broker for the tests: in-JVM KRaft broker; auto (the default): no Docker "
-                + "engine answers (choose with -Dkafka.broker=auto|in-jvm|testcontainers)");
+        assertThat(line)
+                .isEqualTo("Kafka broker for the tests: in-JVM KRaft broker; auto (the default): no Docker "
+                        + "engine answers (choose with -Dkafka.broker=auto|in-jvm|testcontainers)");
     }
 
     @Test
@@ -162,8 +171,8 @@ class BrokerChoiceTest {
     @Test
     void theRyukImageIsTheOneTestcontainersStarts() throws IOException {
         String classFile;
-        try (InputStream in = org.testcontainers.DockerClientFactory.class
-                .getResourceAsStream("/org/testcontainers/utility/RyukContainer.class")) {
+        try (InputStream in = org.testcontainers.DockerClientFactory.class.getResourceAsStream(
+                "/org/testcontainers/utility/RyukContainer.class")) {
             assertThat(in).as("Testcontainers' RyukContainer class").isNotNull();
             classFile = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }

@@ -8,5 +8,4 @@ import java.lang.annotation.Target;
 /** Marks the test field that receives the running Whisul stand-in. */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
-public @interface InjectWhisul {
-}
+public @interface InjectWhisul {}

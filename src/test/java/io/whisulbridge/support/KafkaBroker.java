@@ -1,25 +1,24 @@
 package io.whisulbridge.support;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.NotFoundException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.jboss.logging.Logger;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.dockerclient.DockerClientProviderStrategy;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.ImageNameSubstitutor;
-
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real Kafka broker for tests: a Testcontainers {@code KafkaContainer} where a Docker engine already has its images,
@@ -50,10 +49,10 @@ public final class KafkaBroker implements AutoCloseable {
                 return new KafkaBroker(null, container, container.getBootstrapServers());
             }
             KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build())
+                            .setCombined(true)
+                            .setNumBrokerNodes(1)
+                            .setNumControllerNodes(1)
+                            .build())
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("offsets.topic.num.partitions", "3")
                     .setConfigProp("offsets.topic.replication.factor", "1")
@@ -85,7 +84,8 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public List<String> describe() {
-        return List.of((inJvm != null ? BrokerChoice.Broker.IN_JVM : BrokerChoice.Broker.TESTCONTAINERS).description(),
+        return List.of(
+                (inJvm != null ? BrokerChoice.Broker.IN_JVM : BrokerChoice.Broker.TESTCONTAINERS).description(),
                 bootstrapServers);
     }
 
@@ -104,8 +104,10 @@ public final class KafkaBroker implements AutoCloseable {
             }
             // Testcontainers reads this variable itself (ResourceReaper) and then needs no Ryuk image.
             boolean ryukDisabled = Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
-            BrokerChoice decided = BrokerChoice.decide(BrokerChoice.Switch.fromProperties(jvm),
-                    BrokerChoice.requiredImages(KAFKA_IMAGE, RYUK_IMAGE, ryukDisabled), new LocalDocker());
+            BrokerChoice decided = BrokerChoice.decide(
+                    BrokerChoice.Switch.fromProperties(jvm),
+                    BrokerChoice.requiredImages(KAFKA_IMAGE, RYUK_IMAGE, ryukDisabled),
+                    new LocalDocker());
             Logger.getLogger(KafkaBroker.class).info(decided.logLine());
             jvm.setProperty(BrokerChoice.DECIDED_PROPERTY, decided.asRecord());
             return decided;
@@ -133,7 +135,9 @@ public final class KafkaBroker implements AutoCloseable {
         @Override
         public boolean hasImage(String image) {
             // The name Testcontainers would run, after any configured substitution (e.g. a registry mirror prefix).
-            String name = ImageNameSubstitutor.instance().apply(DockerImageName.parse(image)).asCanonicalNameString();
+            String name = ImageNameSubstitutor.instance()
+                    .apply(DockerImageName.parse(image))
+                    .asCanonicalNameString();
             try (DockerClient client = DockerClientProviderStrategy.getClientForConfig(
                     DockerClientFactory.instance().getTransportConfig())) {
                 client.inspectImageCmd(name).exec();
@@ -141,7 +145,8 @@ public final class KafkaBroker implements AutoCloseable {
             } catch (NotFoundException e) {
                 return false;
             } catch (Exception e) {
-                Logger.getLogger(KafkaBroker.class).debugf(e, "could not inspect the image %s: counted as absent", name);
+                Logger.getLogger(KafkaBroker.class)
+                        .debugf(e, "could not inspect the image %s: counted as absent", name);
                 return false;
             }
         }

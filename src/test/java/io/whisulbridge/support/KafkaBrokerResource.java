@@ -1,10 +1,9 @@
 package io.whisulbridge.support;
 
-import io.whisulbridge.config.TopicSet;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
-
+import io.whisulbridge.config.TopicSet;
 import java.util.Map;
 
 /** Starts a {@link KafkaBroker} with the service's topics and injects a {@link KafkaCompanion} into tests. */
@@ -23,8 +22,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void inject(TestInjector testInjector) {
-        testInjector.injectIntoFields(companion,
-                new TestInjector.AnnotatedAndMatchesType(InjectKafkaCompanion.class, KafkaCompanion.class));
+        testInjector.injectIntoFields(
+                companion, new TestInjector.AnnotatedAndMatchesType(InjectKafkaCompanion.class, KafkaCompanion.class));
     }
 
     @Override

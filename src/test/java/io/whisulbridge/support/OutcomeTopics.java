@@ -1,23 +1,22 @@
 package io.whisulbridge.support;
 
-import io.whisulbridge.config.TopicSet;
+import static org.awaitility.Awaitility.await;
+
 import io.smallrye.reactive.messaging.kafka.IncomingKafkaCloudEventMetadata;
-import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.smallrye.reactive.messaging.kafka.impl.ce.KafkaCloudEventHelper;
 import io.vertx.core.json.JsonObject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-
+import io.whisulbridge.config.TopicSet;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Publishes prompt records and reads what the service published, by key, through a {@link KafkaCompanion}. It
@@ -34,8 +33,12 @@ public final class OutcomeTopics implements AutoCloseable {
 
     public OutcomeTopics(KafkaCompanion kafka) {
         this.kafka = kafka;
-        this.songs = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(TopicSet.SONGS, 0), 0L));
-        this.failures = kafka.consumeStrings().withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed").fromOffsets(Map.of(new TopicPartition(TopicSet.FAILURES, 0), 0L));
+        this.songs = kafka.consumeStrings()
+                .withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .fromOffsets(Map.of(new TopicPartition(TopicSet.SONGS, 0), 0L));
+        this.failures = kafka.consumeStrings()
+                .withProp(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                .fromOffsets(Map.of(new TopicPartition(TopicSet.FAILURES, 0), 0L));
         this.deadLetters = kafka.consume(byte[].class, byte[].class)
                 .fromOffsets(Map.of(new TopicPartition(TopicSet.DEAD_LETTER, 0), 0L));
     }
@@ -48,7 +51,9 @@ public final class OutcomeTopics implements AutoCloseable {
     }
 
     public void publishPrompt(String key, String value) {
-        kafka.produceStrings().fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value)).awaitCompletion();
+        kafka.produceStrings()
+                .fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value))
+                .awaitCompletion();
     }
 
     public void publishPrompts(List<ProducerRecord<String, String>> records) {
@@ -57,11 +62,15 @@ public final class OutcomeTopics implements AutoCloseable {
 
     public void publishRaw(byte[] key, byte[] value) {
         kafka.produce(byte[].class, byte[].class)
-                .fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value)).awaitCompletion();
+                .fromRecords(new ProducerRecord<>(TopicSet.PROMPTS, key, value))
+                .awaitCompletion();
     }
 
     public static String prompt(String requestId, String prompt) {
-        return new JsonObject().put("request_id", requestId).put("prompt", prompt).encode();
+        return new JsonObject()
+                .put("request_id", requestId)
+                .put("prompt", prompt)
+                .encode();
     }
 
     /** Waits for the outcome with this key on either outcome topic; fails if none arrives. */
@@ -93,14 +102,21 @@ public final class OutcomeTopics implements AutoCloseable {
      * An outcome record as published: topic, key, JSON value, the traceparent header if any, and its CloudEvents
      * envelope as SmallRye's own reader parses it (null when the record carries none).
      */
-    public record Outcome(String topic, String key, JsonObject value, String traceparent,
+    public record Outcome(
+            String topic,
+            String key,
+            JsonObject value,
+            String traceparent,
             IncomingKafkaCloudEventMetadata<String, String> cloudEvent) {
 
         static Outcome of(ConsumerRecord<String, String> record) {
             var header = record.headers().lastHeader("traceparent");
             boolean binary = KafkaCloudEventHelper.getCloudEventMode(record.headers())
                     == KafkaCloudEventHelper.CloudEventMode.BINARY;
-            return new Outcome(record.topic(), record.key(), new JsonObject(record.value()),
+            return new Outcome(
+                    record.topic(),
+                    record.key(),
+                    new JsonObject(record.value()),
                     header == null ? null : new String(header.value(), StandardCharsets.UTF_8),
                     binary ? KafkaCloudEventHelper.createFromBinaryCloudEvent(record) : null);
         }

@@ -9,12 +9,23 @@ import java.util.regex.Pattern;
 /** Just enough PromQL reading to list the metrics an expression selects; no evaluation. */
 public final class PromQl {
 
-    private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "by", "without", "on", "ignoring",
-            "group_left", "group_right", "bool", "offset", "inf", "nan");
+    private static final Set<String> KEYWORDS = Set.of(
+            "and",
+            "or",
+            "unless",
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "offset",
+            "inf",
+            "nan");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.$])[a-zA-Z_:][a-zA-Z0-9_:]*");
 
-    private PromQl() {
-    }
+    private PromQl() {}
 
     /**
      * Identifiers that are neither functions (followed by a parenthesis) nor keywords, once string literals, label

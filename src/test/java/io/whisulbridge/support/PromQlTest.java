@@ -1,8 +1,8 @@
 package io.whisulbridge.support;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 class PromQlTest {
 
@@ -26,6 +26,7 @@ class PromQlTest {
     @Test
     void aBareSelectorIsAMetricAndAStringIsNot() {
         assertThat(PromQl.metricNames("whisul_bridge_ready == 0")).containsExactly("whisul_bridge_ready");
-        assertThat(PromQl.metricNames("label_replace(m, \"dst\", \"not_a_metric\", \"src\", \"(.*)\")")).containsExactly("m");
+        assertThat(PromQl.metricNames("label_replace(m, \"dst\", \"not_a_metric\", \"src\", \"(.*)\")"))
+                .containsExactly("m");
     }
 }

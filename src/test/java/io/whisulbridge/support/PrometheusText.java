@@ -13,8 +13,9 @@ public final class PrometheusText {
     public record Sample(String name, Map<String, String> labels, double value) {
 
         boolean matches(String sampleName, Map<String, String> wanted) {
-            return name.equals(sampleName) && wanted.entrySet().stream()
-                    .allMatch(label -> label.getValue().equals(labels.get(label.getKey())));
+            return name.equals(sampleName)
+                    && wanted.entrySet().stream()
+                            .allMatch(label -> label.getValue().equals(labels.get(label.getKey())));
         }
     }
 

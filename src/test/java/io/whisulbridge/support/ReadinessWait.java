@@ -12,10 +12,10 @@ import java.util.function.Supplier;
 /** Waiting for a bridge started as a process of its own: until its readiness probe says 200, or it dies. */
 public final class ReadinessWait {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ReadinessWait() {
-    }
+    private ReadinessWait() {}
 
     /** @param log the process's output so far, for the failure message */
     public static void await(String name, Process process, int managementPort, Duration timeout, Supplier<String> log)
@@ -26,8 +26,9 @@ public final class ReadinessWait {
                 throw new IllegalStateException(name + " exited during start-up; its log:\n" + log.get());
             }
             try {
-                HttpResponse<Void> ready = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
+                HttpResponse<Void> ready = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
+                                .build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (ready.statusCode() == 200) {
                     return;

@@ -4,7 +4,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -48,7 +47,11 @@ public final class ScriptedWhisul implements AutoCloseable {
     public static ScriptedWhisul start() {
         ScriptedWhisul whisul = new ScriptedWhisul();
         try {
-            whisul.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            whisul.server
+                    .listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the Whisul stand-in", e);
         }
@@ -77,7 +80,10 @@ public final class ScriptedWhisul implements AutoCloseable {
     }
 
     public int polls(String prompt) {
-        return jobs.values().stream().filter(job -> job.prompt.equals(prompt)).mapToInt(job -> job.polls.get()).sum();
+        return jobs.values().stream()
+                .filter(job -> job.prompt.equals(prompt))
+                .mapToInt(job -> job.polls.get())
+                .sum();
     }
 
     public int peakRunningJobs() {
@@ -109,7 +115,9 @@ public final class ScriptedWhisul implements AutoCloseable {
         boolean throttle = throttlesLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0;
         requests.add(new Request(arrived, request.method().name(), request.path(), throttle));
         if (!("Bearer " + acceptedKey).equals(request.getHeader("Authorization"))) {
-            request.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+            request.response()
+                    .setStatusCode(401)
+                    .putHeader("Content-Type", "application/json")
                     .end("{\"error\":\"Unauthorized\",\"message\":\"invalid API key\"}");
             return;
         }
@@ -132,7 +140,9 @@ public final class ScriptedWhisul implements AutoCloseable {
     }
 
     private void submit(HttpServerRequest request, String prompt) {
-        submissions.computeIfAbsent(prompt, p -> Collections.synchronizedList(new ArrayList<>())).add(Instant.now());
+        submissions
+                .computeIfAbsent(prompt, p -> Collections.synchronizedList(new ArrayList<>()))
+                .add(Instant.now());
         Script script = scripts.computeIfAbsent(prompt, p -> Script.defaults());
         Reply scripted = script.nextSubmitReply();
         if (scripted != null) {
@@ -145,22 +155,31 @@ public final class ScriptedWhisul implements AutoCloseable {
         int now = running.incrementAndGet();
         peakRunning.accumulateAndGet(now, Math::max);
         vertx.setTimer(Math.max(1, script.runFor.toMillis()), fired -> running.decrementAndGet());
-        request.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("message", "Composition task received.").put("job_id", jobId)
-                        .put("poll_url", "/jobs/" + jobId).encode());
+        request.response()
+                .setStatusCode(202)
+                .putHeader("Content-Type", "application/json")
+                .end(new JsonObject()
+                        .put("message", "Composition task received.")
+                        .put("job_id", jobId)
+                        .put("poll_url", "/jobs/" + jobId)
+                        .encode());
     }
 
     private void poll(HttpServerRequest request, String jobId) {
         ScriptedJob job = jobs.get(jobId);
         if (job == null) {
-            request.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+            request.response()
+                    .setStatusCode(404)
+                    .putHeader("Content-Type", "application/json")
                     .end("{\"error\":\"Not found\"}");
             return;
         }
         int index = job.polls.getAndIncrement();
         Reply reply = job.script.pollReply(index);
         if (reply == null) {
-            reply = Instant.now().isBefore(job.createdAt.plus(job.script.runFor)) ? running(job.prompt) : completed(job);
+            reply = Instant.now().isBefore(job.createdAt.plus(job.script.runFor))
+                    ? running(job.prompt)
+                    : completed(job);
         }
         answer(request, reply, jobId, job.prompt);
     }
@@ -172,8 +191,9 @@ public final class ScriptedWhisul implements AutoCloseable {
         Runnable send = () -> {
             var response = request.response().setStatusCode(reply.status);
             reply.headers.forEach(response::putHeader);
-            String body = reply.body == null ? "" : reply.body.replace("${PROMPT}", prompt)
-                    .replace("${JOB_ID}", jobId == null ? "" : jobId);
+            String body = reply.body == null
+                    ? ""
+                    : reply.body.replace("${PROMPT}", prompt).replace("${JOB_ID}", jobId == null ? "" : jobId);
             response.end(body);
         };
         if (reply.delay.isZero()) {
@@ -192,7 +212,8 @@ public final class ScriptedWhisul implements AutoCloseable {
     }
 
     public static String runningBody() {
-        return "{\"status\":\"running\",\"prompt\":\"${PROMPT}\",\"result\":null,\"error\":null,\"started_at\":\"" + STARTED_AT + "\"}";
+        return "{\"status\":\"running\",\"prompt\":\"${PROMPT}\",\"result\":null,\"error\":null,\"started_at\":\""
+                + STARTED_AT + "\"}";
     }
 
     public static String completedBody(String durationJson) {
@@ -227,8 +248,7 @@ public final class ScriptedWhisul implements AutoCloseable {
     }
 
     /** A request as it arrived: {@code atNanos} on {@link System#nanoTime()}; {@code throttled} if it got a 429. */
-    public record Request(long atNanos, String method, String path, boolean throttled) {
-    }
+    public record Request(long atNanos, String method, String path, boolean throttled) {}
 
     /** One HTTP answer; {@code hang} never answers at all. */
     public record Reply(int status, Map<String, String> headers, String body, Duration delay, boolean hang) {

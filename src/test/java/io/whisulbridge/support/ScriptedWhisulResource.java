@@ -1,7 +1,6 @@
 package io.whisulbridge.support;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.util.Map;
 
 /**
@@ -34,8 +33,8 @@ public class ScriptedWhisulResource implements QuarkusTestResourceLifecycleManag
 
     @Override
     public void inject(TestInjector testInjector) {
-        testInjector.injectIntoFields(whisul,
-                new TestInjector.AnnotatedAndMatchesType(InjectWhisul.class, ScriptedWhisul.class));
+        testInjector.injectIntoFields(
+                whisul, new TestInjector.AnnotatedAndMatchesType(InjectWhisul.class, ScriptedWhisul.class));
     }
 
     @Override

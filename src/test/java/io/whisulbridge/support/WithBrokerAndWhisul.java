@@ -1,7 +1,6 @@
 package io.whisulbridge.support;
 
 import io.quarkus.test.common.QuarkusTestResource;
-
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -17,5 +16,4 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 @QuarkusTestResource(value = KafkaBrokerResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = ScriptedWhisulResource.class, restrictToAnnotatedClass = false)
-public @interface WithBrokerAndWhisul {
-}
+public @interface WithBrokerAndWhisul {}

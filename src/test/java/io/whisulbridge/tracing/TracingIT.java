@@ -1,6 +1,9 @@
 package io.whisulbridge.tracing;
 
-import io.whisulbridge.config.TopicSet;
+import static io.whisulbridge.support.OutcomeTopics.prompt;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.junit.QuarkusTest;
@@ -8,25 +11,20 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kafka.InjectKafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.whisulbridge.config.TopicSet;
 import io.whisulbridge.support.InjectWhisul;
-import io.whisulbridge.support.KafkaBrokerResource;
 import io.whisulbridge.support.OutcomeTopics;
 import io.whisulbridge.support.ScriptedWhisul;
 import io.whisulbridge.support.WithBrokerAndWhisul;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static io.whisulbridge.support.OutcomeTopics.prompt;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 
 /** With tracing on, a prompt's traceparent continues through the job, its submit and polls, into the outcome. */
 @QuarkusTest
@@ -49,7 +47,8 @@ class TracingIT {
     @Test
     void traceparentInGivesTheSameTraceThroughSubmitAndPollsIntoTheOutcome() {
         var record = new ProducerRecord<>(TopicSet.PROMPTS, "traced-1", prompt("traced-1", "traced song"));
-        record.headers().add("traceparent", ("00-" + TRACE_ID + "-" + PARENT_SPAN + "-01").getBytes(StandardCharsets.UTF_8));
+        record.headers()
+                .add("traceparent", ("00-" + TRACE_ID + "-" + PARENT_SPAN + "-01").getBytes(StandardCharsets.UTF_8));
         try (OutcomeTopics topics = new OutcomeTopics(kafka)) {
             topics.publishPrompts(List.of(record));
             String outgoing = topics.awaitOutcome("traced-1").traceparent();
@@ -57,7 +56,8 @@ class TracingIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> jobSpans().size() == 1);
             SpanData job = jobSpans().get(0);
             List<SpanData> calls = spans.getFinishedSpanItems().stream()
-                    .filter(span -> span.getParentSpanId().equals(job.getSpanId())).toList();
+                    .filter(span -> span.getParentSpanId().equals(job.getSpanId()))
+                    .toList();
 
             assertThat(job.getTraceId()).isEqualTo(TRACE_ID);
             assertThat(job.getParentSpanId()).isEqualTo(PARENT_SPAN);
@@ -69,17 +69,24 @@ class TracingIT {
 
     private List<SpanData> jobSpans() {
         return spans.getFinishedSpanItems().stream()
-                .filter(span -> span.getName().equals("whisul.job") && span.getTraceId().equals(TRACE_ID)).toList();
+                .filter(span ->
+                        span.getName().equals("whisul.job") && span.getTraceId().equals(TRACE_ID))
+                .toList();
     }
 
     public static class TracingOn implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.otel.sdk.disabled", "false",
-                    "quarkus.otel.bsp.schedule.delay", "100ms",
+            return Map.of(
+                    "quarkus.otel.sdk.disabled",
+                    "false",
+                    "quarkus.otel.bsp.schedule.delay",
+                    "100ms",
                     // nothing listens here: spans go to the in-memory exporter below, the OTLP one fails quietly
-                    "quarkus.otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:9",
-                    "bridge.consumer-group", "whisul-bridge-tracing");
+                    "quarkus.otel.exporter.otlp.traces.endpoint",
+                    "http://127.0.0.1:9",
+                    "bridge.consumer-group",
+                    "whisul-bridge-tracing");
         }
     }
 

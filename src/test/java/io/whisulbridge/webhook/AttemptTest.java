@@ -1,11 +1,10 @@
 package io.whisulbridge.webhook;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class AttemptTest {
 
@@ -28,9 +27,12 @@ class AttemptTest {
 
     @Test
     void retryAfterIsReadOnFourTwentyNineAndFiveOhThreeOnly() {
-        assertThat(((Attempt.Failed) Attempt.ofResponse(429, "120", "", NOW)).retryAfter()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(((Attempt.Failed) Attempt.ofResponse(503, "7", "", NOW)).retryAfter()).isEqualTo(Duration.ofSeconds(7));
-        assertThat(((Attempt.Failed) Attempt.ofResponse(500, "7", "", NOW)).retryAfter()).isNull();
+        assertThat(((Attempt.Failed) Attempt.ofResponse(429, "120", "", NOW)).retryAfter())
+                .isEqualTo(Duration.ofMinutes(2));
+        assertThat(((Attempt.Failed) Attempt.ofResponse(503, "7", "", NOW)).retryAfter())
+                .isEqualTo(Duration.ofSeconds(7));
+        assertThat(((Attempt.Failed) Attempt.ofResponse(500, "7", "", NOW)).retryAfter())
+                .isNull();
     }
 
     @Test

@@ -1,14 +1,13 @@
 package io.whisulbridge.webhook;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Pure decisions; addresses are IP literals, nothing is resolved or connected to. */
 class DeliveryRulesTest {
@@ -21,14 +20,17 @@ class DeliveryRulesTest {
 
     @Test
     void anAllowedHttpsCallbackPasses() {
-        assertThat(strict.checkUrl("https://hooks.example.com/songs?token=x", true)).isEmpty();
+        assertThat(strict.checkUrl("https://hooks.example.com/songs?token=x", true))
+                .isEmpty();
     }
 
     @Test
     void plainHttpIsRefusedUnlessAllowed() {
-        assertThat(reason(strict.checkUrl("http://hooks.example.com/songs", true))).contains(DeliveryRules.Reason.SCHEME);
+        assertThat(reason(strict.checkUrl("http://hooks.example.com/songs", true)))
+                .contains(DeliveryRules.Reason.SCHEME);
         assertThat(new DeliveryRules(Set.of("hooks.example.com"), true, false)
-                .checkUrl("http://hooks.example.com/songs", true)).isEmpty();
+                        .checkUrl("http://hooks.example.com/songs", true))
+                .isEmpty();
     }
 
     @Test
@@ -39,9 +41,12 @@ class DeliveryRulesTest {
 
     @Test
     void anEmptyAllowListAcceptsNoCallbackAndSaysSo() {
-        Optional<DeliveryRules.Refusal> refusal = new DeliveryRules(Set.of(), false, false)
-                .checkUrl("https://hooks.example.com/", true);
-        assertThat(refusal).get().extracting(DeliveryRules.Refusal::detail).asString()
+        Optional<DeliveryRules.Refusal> refusal =
+                new DeliveryRules(Set.of(), false, false).checkUrl("https://hooks.example.com/", true);
+        assertThat(refusal)
+                .get()
+                .extracting(DeliveryRules.Refusal::detail)
+                .asString()
                 .contains("no callback_url is accepted");
     }
 
@@ -54,7 +59,8 @@ class DeliveryRulesTest {
 
     @Test
     void aHostResolvingToTheMetadataAddressIsRefusedEvenIfAlsoPublic() throws UnknownHostException {
-        Optional<DeliveryRules.Refusal> refusal = strict.checkAddresses("hooks.example.com",
+        Optional<DeliveryRules.Refusal> refusal = strict.checkAddresses(
+                "hooks.example.com",
                 List.of(InetAddress.getByName("93.184.215.14"), InetAddress.getByName("169.254.169.254")));
         assertThat(reason(refusal)).contains(DeliveryRules.Reason.ADDRESS);
         assertThat(refusal.get().detail()).contains("169.254.169.254", "link-local");
@@ -63,17 +69,20 @@ class DeliveryRulesTest {
     @Test
     void privateAddressesPassWhenTheOperatorAllowsThem() throws UnknownHostException {
         DeliveryRules local = new DeliveryRules(Set.of("127.0.0.1"), true, true);
-        assertThat(local.checkAddresses("127.0.0.1", List.of(InetAddress.getByName("127.0.0.1")))).isEmpty();
+        assertThat(local.checkAddresses("127.0.0.1", List.of(InetAddress.getByName("127.0.0.1"))))
+                .isEmpty();
     }
 
     @Test
     void aPublicAddressPasses() throws UnknownHostException {
-        assertThat(strict.checkAddresses("hooks.example.com", List.of(InetAddress.getByName("93.184.215.14")))).isEmpty();
+        assertThat(strict.checkAddresses("hooks.example.com", List.of(InetAddress.getByName("93.184.215.14"))))
+                .isEmpty();
     }
 
     @Test
     void allowedHostsAreReadCommaSeparated() {
-        assertThat(DeliveryRules.hosts(Optional.of(" a.example, ,b.example "))).containsExactlyInAnyOrder("a.example", "b.example");
+        assertThat(DeliveryRules.hosts(Optional.of(" a.example, ,b.example ")))
+                .containsExactlyInAnyOrder("a.example", "b.example");
         assertThat(DeliveryRules.hosts(Optional.empty())).isEmpty();
     }
 }

@@ -1,17 +1,20 @@
 package io.whisulbridge.webhook;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.random.RandomGenerator;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class RetryScheduleTest {
 
-    private static final List<Duration> DEFAULT = List.of(Duration.ofSeconds(5), Duration.ofMinutes(5),
-            Duration.ofMinutes(30), Duration.ofHours(2), Duration.ofHours(5));
+    private static final List<Duration> DEFAULT = List.of(
+            Duration.ofSeconds(5),
+            Duration.ofMinutes(5),
+            Duration.ofMinutes(30),
+            Duration.ofHours(2),
+            Duration.ofHours(5));
 
     /** A "random" source whose nextDouble always answers the same. */
     private static RandomGenerator always(double value) {
@@ -45,8 +48,9 @@ class RetryScheduleTest {
     @Test
     void jitterMovesAWaitByUpToItsShareEitherWay() {
         assertThat(schedule.delayAfter(2, null, always(0.0))).contains(Duration.ofMinutes(4));
-        assertThat(schedule.delayAfter(2, null, always(0.999999))).hasValueSatisfying(delay ->
-                assertThat(delay).isBetween(Duration.ofSeconds(359), Duration.ofMinutes(6)));
+        assertThat(schedule.delayAfter(2, null, always(0.999999)))
+                .hasValueSatisfying(
+                        delay -> assertThat(delay).isBetween(Duration.ofSeconds(359), Duration.ofMinutes(6)));
     }
 
     @Test

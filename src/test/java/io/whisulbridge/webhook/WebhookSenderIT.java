@@ -1,15 +1,13 @@
 package io.whisulbridge.webhook;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.vertx.mutiny.core.Vertx;
 import io.whisulbridge.config.BridgeConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -20,8 +18,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * One attempt against a real HTTP server on 127.0.0.1 (the only address any test connects to): what the sender does
@@ -90,18 +89,27 @@ class WebhookSenderIT {
     }
 
     private static BridgeConfig config() {
-        Map<String, String> properties = Map.of("webhook.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                "webhook.allow-http", "true", "webhook.allow-private-networks", "true",
-                "webhook.timeout", TIMEOUT.toMillis() + "ms");
-        return new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter())
+        Map<String, String> properties = Map.of(
+                "webhook.secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "webhook.allow-http",
+                "true",
+                "webhook.allow-private-networks",
+                "true",
+                "webhook.timeout",
+                TIMEOUT.toMillis() + "ms");
+        return new SmallRyeConfigBuilder()
+                .withConverter(Duration.class, 200, new DurationConverter())
                 .withMapping(BridgeConfig.class)
                 .withSources(new PropertiesConfigSource(properties, "test", 500))
-                .build().getConfigMapping(BridgeConfig.class);
+                .build()
+                .getConfigMapping(BridgeConfig.class);
     }
 
     private Attempt attempt(String path) {
         return sender.attempt(Delivery.first("r-1:completed", url(path), false, "{}"))
-                .await().atMost(TIMEOUT.multipliedBy(3));
+                .await()
+                .atMost(TIMEOUT.multipliedBy(3));
     }
 
     @Test
@@ -129,8 +137,10 @@ class WebhookSenderIT {
         Attempt attempt = attempt("/silent");
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-        assertThat(attempt).isInstanceOfSatisfying(Attempt.Failed.class, failed ->
-                assertThat(failed.status()).isZero());
+        assertThat(attempt)
+                .isInstanceOfSatisfying(
+                        Attempt.Failed.class,
+                        failed -> assertThat(failed.status()).isZero());
         assertThat(took).isBetween(TIMEOUT.minusMillis(100), TIMEOUT.plusSeconds(2));
     }
 }

@@ -1,14 +1,13 @@
 package io.whisulbridge.webhook;
 
-import com.standardwebhooks.Webhook;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.standardwebhooks.Webhook;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class WebhookSignerTest {
 
@@ -19,11 +18,13 @@ class WebhookSignerTest {
     private static final String SPEC_BODY = "{\"test\": 2432232314}";
     private static final String SPEC_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
-    private static final String OTHER_SECRET = "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    private static final String OTHER_SECRET =
+            "whsec_" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
 
     @Test
     void reproducesTheSpecificationsTestVector() {
-        assertThat(WebhookSigner.of(SPEC_SECRET).signature(SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY)).isEqualTo(SPEC_SIGNATURE);
+        assertThat(WebhookSigner.of(SPEC_SECRET).signature(SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY))
+                .isEqualTo(SPEC_SIGNATURE);
     }
 
     @Test
@@ -32,10 +33,17 @@ class WebhookSignerTest {
         String signature = WebhookSigner.of(OTHER_SECRET + ", " + SPEC_SECRET).signature(SPEC_ID, now, SPEC_BODY);
 
         assertThat(signature.split(" ")).hasSize(2);
-        Map<String, List<String>> headers = Map.of("webhook-id", List.of(SPEC_ID),
-                "webhook-timestamp", List.of(Long.toString(now)), "webhook-signature", List.of(signature));
-        assertThatCode(() -> new Webhook(SPEC_SECRET).verify(SPEC_BODY, headers)).doesNotThrowAnyException();
-        assertThatCode(() -> new Webhook(OTHER_SECRET).verify(SPEC_BODY, headers)).doesNotThrowAnyException();
+        Map<String, List<String>> headers = Map.of(
+                "webhook-id",
+                List.of(SPEC_ID),
+                "webhook-timestamp",
+                List.of(Long.toString(now)),
+                "webhook-signature",
+                List.of(signature));
+        assertThatCode(() -> new Webhook(SPEC_SECRET).verify(SPEC_BODY, headers))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> new Webhook(OTHER_SECRET).verify(SPEC_BODY, headers))
+                .doesNotThrowAnyException();
     }
 
     @Test
