@@ -83,6 +83,11 @@ final class EmulatorServer extends AbstractVerticle {
                         .setHost(s.host())
                         .setPort(s.port())
                         .setCompressionSupported(false)
+                        // HTTP/1.1 only, as the API it stands in for: the JDK's HttpClient asks every plain-http
+                        // request
+                        // to upgrade to h2c, and a large asset over the upgraded connection once came as one frame
+                        // larger than the client accepts
+                        .setHttp2ClearTextEnabled(false)
                         // curl sends Expect: 100-continue for bodies over 1 KiB and would otherwise stall a second.
                         .setHandle100ContinueAutomatically(true))
                 .requestHandler(this::handle)

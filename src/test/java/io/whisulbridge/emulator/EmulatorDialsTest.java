@@ -272,4 +272,30 @@ class EmulatorDialsTest extends EmulatorTestBase {
                 .isEqualTo(400);
         assertThat(http.getBytes(result.get("song_url").asText()).statusCode()).isEqualTo(200);
     }
+
+    /**
+     * The JDK's HttpClient asks every plain-http request to upgrade to HTTP/2 (h2c); a large asset answered over the
+     * upgraded connection once came as a frame larger than the client accepts (ArchiveIT: "Frame type(103)
+     * length(11038303) exceeds MAX_FRAME_SIZE(16384)"). The emulator speaks HTTP/1.1, as the API it stands in for.
+     */
+    @Test
+    void aLargeAssetReachesAClientThatAsksForHttp2() throws Exception {
+        long size = 11 * 1024 * 1024;
+        start(b -> b.syntheticSongBytes(size));
+        JsonNode result = completed("wide");
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            HttpResponse<byte[]> song = client.send(
+                    java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(result.get("song_url").asText()))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+
+            assertThat(song.statusCode()).isEqualTo(200);
+            assertThat(song.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+            assertThat(song.body()).hasSize((int) size);
+        }
+    }
 }
