@@ -121,7 +121,9 @@ public final class S3MockProcess implements AutoCloseable {
                 "--server.address=127.0.0.1",
                 "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN"));
-        ProcessBuilder builder = new ProcessBuilder(command)
+        // SIGINT ignored, like every child of a local run: a terminal's Ctrl-C must not stop the bucket before the
+        // bridge that may still be uploading to it
+        ProcessBuilder builder = new ProcessBuilder(ChildProcesses.ignoringInterrupt(command))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true);
         builder.environment()

@@ -146,6 +146,9 @@ class RunLocalIT {
                 .isGreaterThanOrEqualTo(4);
         first.interrupt();
         assertStoppedCleanly(first, started, ports);
+        assertThat(stopOrder(first.output()))
+                .as("each child still up when its turn to stop came, in order; output:%n%s", first.output())
+                .containsExactly("the bridge", "the S3 server", "the Whisul emulator", "Kafka");
 
         // ---- second run on the same data folder, without the bridge (as the image check runs it): starts cleanly
         // (fresh broker), then Ctrl-C again
@@ -158,6 +161,7 @@ class RunLocalIT {
         List<ProcessHandle> startedAgain = second.process.descendants().collect(Collectors.toList());
         second.interrupt();
         assertStoppedCleanly(second, startedAgain, ports);
+        assertThat(stopOrder(second.output())).containsExactly("the Whisul emulator", "Kafka");
 
         System.out.printf(
                 "RunLocalIT: first run ready in %d s, second in %d s%n",
@@ -197,7 +201,8 @@ class RunLocalIT {
     }
 
     private Run start(Path root, Map<String, String> env, Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("./run-local"));
+        // a session of its own, as a terminal gives a foreground job: Ctrl-C below reaches the whole process group
+        List<String> command = new ArrayList<>(List.of("setsid", "./run-local"));
         command.addAll(List.of(args));
         ProcessBuilder builder =
                 new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
@@ -267,19 +272,20 @@ class RunLocalIT {
         }
 
         /** Ctrl-C. Should SIGINT be ignored (a parent started us with SIGINT ignored), SIGTERM takes the same path. */
+        /** Ctrl-C as a terminal sends it: to every process of the run's group, children included. */
         void interrupt() throws Exception {
-            signal("INT");
+            signal("INT", "-" + process.pid());
             try {
                 stopping.get(10, TimeUnit.SECONDS);
             } catch (TimeoutException ignored) {
                 System.out.println("RunLocalIT: ./run-local did not react to SIGINT (ignored by a parent?); "
                         + "sending SIGTERM, which takes the same path");
-                signal("TERM");
+                signal("TERM", String.valueOf(process.pid()));
             }
         }
 
-        private void signal(String name) throws Exception {
-            new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+        private void signal(String name, String target) throws Exception {
+            new ProcessBuilder("kill", "-" + name, "--", target)
                     .inheritIO()
                     .start()
                     .waitFor(10, TimeUnit.SECONDS);
@@ -307,6 +313,20 @@ class RunLocalIT {
                     .isFalse();
         }
         assertThat(run.output()).contains("Stopped: everything this run started is gone");
+    }
+
+    /** The children named in "stopping X (pid N)" lines, in the order the run stopped them. */
+    private static List<String> stopOrder(String output) {
+        String[] children = {"the bridge", "the S3 server", "the Whisul emulator", "Kafka"};
+        List<String> order = new ArrayList<>();
+        for (String line : output.split("\n")) {
+            for (String child : children) {
+                if (line.contains("stopping " + child + " (pid")) {
+                    order.add(child);
+                }
+            }
+        }
+        return order;
     }
 
     private static String describe(List<ProcessHandle> processes) {
