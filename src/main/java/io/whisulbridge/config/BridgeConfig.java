@@ -127,6 +127,16 @@ public interface BridgeConfig {
         @WithDefault("1000")
         int maxInFlight();
 
+        /**
+         * Prompts read ahead of Whisul into the per-tenant fair queues (durable in the ledger), apart from the jobs in
+         * flight; when it is reached the intake pauses. Fairness between tenants holds within this many prompts.
+         */
+        @WithDefault("10000")
+        int maxQueued();
+
+        /** Tenants' relative shares of submits while several wait, e.g. {@code gold=4,silver=2}; others weigh 1. */
+        Optional<String> tenantWeights();
+
         @WithDefault("2000")
         int maxPromptLength();
 

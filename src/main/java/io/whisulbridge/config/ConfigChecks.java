@@ -1,5 +1,6 @@
 package io.whisulbridge.config;
 
+import io.whisulbridge.tenancy.TenantWeights;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,14 @@ public final class ConfigChecks {
         }
         if (config.bridge().maxInFlight() < 1 || config.bridge().maxPromptLength() < 1) {
             problems.add("BRIDGE_MAX_IN_FLIGHT and BRIDGE_MAX_PROMPT_LENGTH must be at least 1");
+        }
+        if (config.bridge().maxQueued() < 1) {
+            problems.add("BRIDGE_MAX_QUEUED must be at least 1");
+        }
+        try {
+            TenantWeights.parse(config.bridge().tenantWeights().orElse(""));
+        } catch (IllegalArgumentException malformed) {
+            problems.add(malformed.getMessage());
         }
         Duration handOver = handOverWait(config);
         if (config.bridge().shutdownTimeout().minus(SHUTDOWN_MARGIN).compareTo(handOver) < 0) {

@@ -15,4 +15,22 @@ public record SongFailure(
         @JsonProperty("metadata") JsonNode metadata,
 
         @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("callback_url")
-        String callbackUrl) {}
+        String callbackUrl,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tenant")
+        String tenant) {
+
+    /** For a prompt that named no tenant. */
+    public SongFailure(
+            String requestId,
+            String jobId,
+            String prompt,
+            FailureReason reason,
+            String error,
+            int attempts,
+            String failedAt,
+            JsonNode metadata,
+            String callbackUrl) {
+        this(requestId, jobId, prompt, reason, error, attempts, failedAt, metadata, callbackUrl, null);
+    }
+}

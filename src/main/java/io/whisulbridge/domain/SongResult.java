@@ -35,7 +35,10 @@ public record SongResult(
         Optional<SongArchive> archive,
 
         @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("archive_error")
-        String archiveError) {
+        String archiveError,
+
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tenant")
+        String tenant) {
 
     /** As Whisul finished it, before archiving (or with archiving off). */
     public SongResult(
@@ -51,7 +54,8 @@ public record SongResult(
             String startedAt,
             String finishedAt,
             JsonNode metadata,
-            String callbackUrl) {
+            String callbackUrl,
+            String tenant) {
         this(
                 requestId,
                 jobId,
@@ -67,7 +71,8 @@ public record SongResult(
                 metadata,
                 callbackUrl,
                 null,
-                null);
+                null,
+                tenant);
     }
 
     /** The same result with what archiving achieved: {@code archive} null when nothing was archived. */
@@ -87,6 +92,7 @@ public record SongResult(
                 metadata,
                 callbackUrl,
                 Optional.ofNullable(where),
-                error);
+                error,
+                tenant);
     }
 }

@@ -77,12 +77,24 @@ public class JobLedger {
 
     /** Before the first submit: from here on the ledger, not the prompt record, remembers the request. */
     public Uni<Void> recordIntent(Job job) {
+        return recordPrompt(job, LedgerEntry.State.INTENT);
+    }
+
+    /**
+     * Before a prompt that must wait for its fair turn is acknowledged: the read-ahead queue survives a crash or a
+     * rebalance in the ledger, and a QUEUED entry (unlike an INTENT) says Whisul has not seen the prompt.
+     */
+    public Uni<Void> recordQueued(Job job) {
+        return recordPrompt(job, LedgerEntry.State.QUEUED);
+    }
+
+    private Uni<Void> recordPrompt(Job job, LedgerEntry.State state) {
         PromptEvent event = job.event();
         return write(
                 job,
                 new LedgerEntry(
                         event.requestId(),
-                        LedgerEntry.State.INTENT,
+                        state,
                         null,
                         event.prompt(),
                         event.metadata(),
@@ -94,7 +106,8 @@ public class JobLedger {
                         null,
                         null,
                         null,
-                        event.callbackUrl()));
+                        event.callbackUrl(),
+                        event.tenant()));
     }
 
     public Uni<Void> recordSubmitted(Job job) {
@@ -115,7 +128,8 @@ public class JobLedger {
                         null,
                         null,
                         null,
-                        event.callbackUrl()));
+                        event.callbackUrl(),
+                        event.tenant()));
     }
 
     /** Before publishing: a resumed job republishes exactly this value, so repeats of an outcome are identical. */
@@ -136,7 +150,8 @@ public class JobLedger {
                         outcome.value(),
                         outcome.traceparent(),
                         outcome.decidedAt().toString(),
-                        null));
+                        null,
+                        job.event().tenant()));
     }
 
     public Uni<Void> recordDone(Job job) {
@@ -152,6 +167,7 @@ public class JobLedger {
                         null,
                         job.outcomeName(),
                         Instant.now().toString(),
+                        null,
                         null,
                         null,
                         null,

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.whisulbridge.domain.PromptEvent;
 
 /**
- * What the ledger knows of one request, written before the step it protects: {@code INTENT} before the first
+ * What the ledger knows of one request, written before the step it protects: {@code QUEUED} before its record is
+ * acknowledged when it has to wait for its fair turn, {@code INTENT} before the first
  * submit, {@code SUBMITTED} once Whisul named the job, {@code DECIDED} with the outcome record's exact value before
  * it is published, {@code DONE} once it is on the broker. Each entry carries what a new owner needs to carry on.
  */
@@ -27,9 +28,11 @@ public record LedgerEntry(
         @JsonProperty("outcome_value") String outcomeValue,
         @JsonProperty("outcome_traceparent") String outcomeTraceparent,
         @JsonProperty("decided_at") String decidedAt,
-        @JsonProperty("callback_url") String callbackUrl) {
+        @JsonProperty("callback_url") String callbackUrl,
+        @JsonProperty("tenant") String tenant) {
 
     public enum State {
+        QUEUED,
         INTENT,
         SUBMITTED,
         DECIDED,
@@ -43,6 +46,6 @@ public record LedgerEntry(
     }
 
     public PromptEvent event() {
-        return new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl);
+        return new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl, tenant);
     }
 }

@@ -5,10 +5,10 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 import io.whisulbridge.concurrent.WaitQueue;
 
 /**
- * A non-blocking semaphore over jobs in this process, new and resumed alike: never more than {@code limit} hold a
- * slot. While every slot is taken, the consumer's Uni does not complete, so the Kafka connector stops requesting
- * records and pauses the partitions: backpressure, not a buffer. Jobs taken over from the ledger wait at the front
- * of the queue (Whisul has them already); new prompts wait behind them.
+ * A non-blocking semaphore: never more than {@code limit} hold a slot. Used twice by {@link SubmitQueue}: for queued
+ * prompts (while every slot is taken the consumer's Uni does not complete, so the Kafka connector stops requesting
+ * records and pauses the partitions: backpressure, not a buffer) and for jobs in flight. Jobs taken over from the
+ * ledger wait at the front of the queue; new ones wait behind them.
  */
 public final class Admission {
 
@@ -50,6 +50,15 @@ public final class Admission {
             }
             emitter.complete(null);
         });
+    }
+
+    /** Takes a slot only if one is free and nobody waits for it; never queues. */
+    public synchronized boolean tryAcquire() {
+        if (used >= limit || !waiting.isEmpty()) {
+            return false;
+        }
+        take();
+        return true;
     }
 
     /** Gives a slot back; the slot goes to the first waiter, which then holds it. */

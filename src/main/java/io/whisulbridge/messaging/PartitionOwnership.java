@@ -179,6 +179,7 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
 
     private Job resume(int partition, LedgerEntry entry) {
         return switch (entry.state()) {
+            case QUEUED -> Job.resumedQueued(entry.event(), partition);
             case INTENT -> Job.resumedIntent(entry.event(), partition);
             case SUBMITTED -> jobs.resume(entry.event(), partition, entry.jobId(), Instant.parse(entry.acceptedAt()));
             case DECIDED ->

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 public final class PromptParser {
 
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** Longer URLs are refused by many servers and proxies anyway; the bound keeps outcomes and ledger entries small. */
     public static final int MAX_CALLBACK_URL_LENGTH = 2048;
 
@@ -78,11 +79,12 @@ public final class PromptParser {
         String prompt = prompt(root.get("prompt"), errors);
         JsonNode metadata = metadata(root.get("metadata"), errors);
         String callbackUrl = callbackUrl(root.get("callback_url"), errors);
+        String tenant = tenant(root.get("tenant"), errors);
         if (!errors.isEmpty()) {
             return new ParsedPrompt.Invalid(
-                    requestId, prompt, metadata, traceparent, String.join("; ", errors), callbackUrl);
+                    requestId, prompt, metadata, traceparent, String.join("; ", errors), callbackUrl, tenant);
         }
-        return new ParsedPrompt.Valid(new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl));
+        return new ParsedPrompt.Valid(new PromptEvent(requestId, prompt, metadata, traceparent, callbackUrl, tenant));
     }
 
     private static JsonNode readObject(byte[] value) throws UnreadableException {
@@ -214,6 +216,23 @@ public final class PromptParser {
         }
         errors.add("callback_url must be an absolute http(s) URL with a host, without user info or fragment (was "
                 + abbreviate(url) + ")");
+        return null;
+    }
+
+    public static boolean isValidTenant(String candidate) {
+        return candidate != null && TENANT.matcher(candidate).matches();
+    }
+
+    /** Absent or null: the default tenant (null here). A tenant that breaks the rule is not echoed. */
+    private static String tenant(JsonNode node, List<String> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isTextual() && isValidTenant(node.asText())) {
+            return node.asText();
+        }
+        errors.add("tenant must be a string of 1 to 64 characters from A-Z a-z 0-9 . _ : - (was "
+                + abbreviate(node.toString()) + ")");
         return null;
     }
 

@@ -21,13 +21,17 @@ import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
 import io.whisulbridge.polling.JobLog;
 import io.whisulbridge.polling.JobTracing;
+import io.whisulbridge.tenancy.TenantWeights;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.Header;
@@ -64,7 +68,7 @@ public class PromptPipeline {
     private final BridgeMetrics metrics;
     private final ApiKeyGate keyGate;
     private final PromptParser parser;
-    private final Admission admission;
+    private final SubmitQueue queue;
     private final FinishedRequests finished;
     private final JobRegistry registry = new JobRegistry();
     private final int haltAfterPublish = Integer.getInteger(HALT_AFTER_PUBLISH, 0);
@@ -91,9 +95,13 @@ public class PromptPipeline {
         this.metrics = metrics;
         this.parser = new PromptParser(
                 config.bridge().maxPromptLength(), config.bridge().maxMetadataBytes());
-        this.admission = new Admission(config.bridge().maxInFlight());
+        this.queue = new SubmitQueue(
+                config.bridge().maxQueued(),
+                config.bridge().maxInFlight(),
+                TenantWeights.parse(config.bridge().tenantWeights().orElse("")));
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
-        metrics.registerInFlight(admission::inUse, admission::mostAtOnce);
+        metrics.registerInFlight(queue::inFlight, queue::mostInFlightAtOnce);
+        metrics.registerQueued(queue::queued, config.bridge().maxQueued());
         writer.ownership(registry::holds);
     }
 
@@ -109,14 +117,14 @@ public class PromptPipeline {
         return keyGate.awaitValidKey()
                 .chain(() -> registry.awaitOwned(partition)) // fail closed: nothing of p before p's ledger is read
                 .chain(owned -> owned
-                        ? admission.acquire().replaceWith(true)
+                        ? queue.admit().replaceWith(true)
                         : Uni.createFrom().item(false))
                 .invoke(admitted -> {
                     if (!admitted) {
                         return; // p left before its ledger was read: its next owner reads this record again
                     }
                     if (closing || !registry.isOwned(partition)) {
-                        admission.release(); // p left while this record waited for a slot
+                        queue.unadmit(); // p left while this record waited for a slot
                         return;
                     }
                     retriedOnInternalFailure(() -> intake(record), "prompt record at " + where(record))
@@ -132,14 +140,14 @@ public class PromptPipeline {
         metrics.promptReceived();
         if (parsed instanceof ParsedPrompt.Unreadable unreadable) {
             metrics.promptUnreadable();
-            return deadLetter(record, unreadable).eventually(admission::release);
+            return deadLetter(record, unreadable).eventually(queue::unadmit);
         }
         if (parsed instanceof ParsedPrompt.Invalid invalid) {
             metrics.promptInvalid();
             LOG.infof("request %s: invalid prompt: %s", invalid.requestId(), invalid.error());
             return outcomes.publish(partitionOf(record), invalidPrompt(invalid), invalid.traceparent())
                     .chain(() -> settle(record, Job.RecordFate.ACK))
-                    .eventually(admission::release);
+                    .eventually(queue::unadmit);
         }
         return startOrJoin(record, ((ParsedPrompt.Valid) parsed).event());
     }
@@ -148,7 +156,7 @@ public class PromptPipeline {
     private Uni<Void> startOrJoin(Message<byte[]> record, PromptEvent event) {
         if (finished.contains(event.requestId())) {
             LOG.infof("request %s already has its outcome; not submitting it again", event.requestId());
-            return settle(record, Job.RecordFate.ACK).eventually(admission::release);
+            return settle(record, Job.RecordFate.ACK).eventually(queue::unadmit);
         }
         Job job = new Job(event, partitionOf(record));
         Optional<Job> running = registry.addUnlessRunning(job);
@@ -157,8 +165,9 @@ public class PromptPipeline {
             return running.get()
                     .recordFate()
                     .chain(fate -> settle(record, fate))
-                    .eventually(admission::release);
+                    .eventually(queue::unadmit);
         }
+        queue.bind(job);
         run(job); // the job now owns the slot, so a failure from here on must not be retried as a new intake
         return job.recordFate()
                 .chain(fate -> settle(record, fate))
@@ -200,8 +209,14 @@ public class PromptPipeline {
     /** Each state's one step: durable facts go to the ledger before the action they protect. */
     private Uni<Void> step(Job job) {
         return switch (job.state()) {
-            case ADMITTED -> ledger.recordIntent(job).invoke(job::intentRecorded);
-            case SUBMITTING -> jobs.submit(job).replaceWithVoid();
+            case ADMITTED ->
+                queue.tryTurnNow(job)
+                        ? recordIntent(job)
+                        : ledger.recordQueued(job).invoke(job::queueRecorded);
+            case QUEUED -> queue.turn(job).invoke(job::dequeued);
+            case DEQUEUED -> recordIntent(job);
+            case SUBMITTING ->
+                jobs.submit(job).invoke(() -> queue.submitted(job)).replaceWithVoid();
             case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
             case ARCHIVING -> archiver.archive(job).invoke(job::archived).replaceWithVoid();
@@ -212,6 +227,10 @@ public class PromptPipeline {
             case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));
             case DONE, HANDED_OVER -> Uni.createFrom().voidItem();
         };
+    }
+
+    private Uni<Void> recordIntent(Job job) {
+        return ledger.recordIntent(job).invoke(job::intentRecorded);
     }
 
     private Uni<Void> recordOutcome(Job job) {
@@ -274,7 +293,7 @@ public class PromptPipeline {
 
     private void releaseSlot(Job job) {
         if (registry.remove(job)) {
-            admission.release();
+            queue.release(job);
         }
     }
 
@@ -309,12 +328,14 @@ public class PromptPipeline {
                             job,
                             "the ledger holds its intent but no job id: submitting it (again, if the "
                                     + "previous owner's submit reached Whisul)");
+                } else if (job.state() == Job.State.QUEUED) {
+                    JobLog.debug(job, "resumed from ledger partition %d, queued: Whisul has not seen it", partition);
                 } else {
                     JobLog.info(job, "resumed from ledger partition %d in state %s", partition, job.state());
                 }
-                admission.acquireFirst().subscribe().with(slot -> {
+                queue.admitResumed(job).subscribe().with(slot -> {
                     if (job.isLeaving()) {
-                        admission.release(); // its partition left again while it waited for a slot
+                        queue.release(job); // its partition left again while it waited for a slot
                     } else {
                         run(job);
                     }
@@ -344,6 +365,9 @@ public class PromptPipeline {
             sleep(Duration.ofMillis(20));
         }
         registry.markGone(partitions);
+        Set<Job> leavingJobs = Collections.newSetFromMap(new IdentityHashMap<>());
+        leavingJobs.addAll(leaving);
+        queue.leave(leavingJobs);
         int unsettled = 0;
         for (Job job : leaving) {
             boolean midStep = job.isMidStep();
@@ -379,7 +403,7 @@ public class PromptPipeline {
     // ---- what the status API reads ------------------------------------------------------------------------------
 
     public int inFlight() {
-        return admission.inUse();
+        return queue.inFlight();
     }
 
     public Optional<Job> running(String requestId) {
@@ -445,7 +469,8 @@ public class PromptPipeline {
                 0,
                 Instant.now().toString(),
                 invalid.metadata(),
-                invalid.callbackUrl()));
+                invalid.callbackUrl(),
+                invalid.tenant()));
     }
 
     private static Outcome unreadableFailure(ParsedPrompt.Unreadable unreadable) {

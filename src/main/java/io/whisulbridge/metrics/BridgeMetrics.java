@@ -80,6 +80,7 @@ public class BridgeMetrics {
     private final Timer pollBudgetWait;
     private final AtomicReference<Supplier<? extends Number>> inFlight = new AtomicReference<>(() -> 0);
     private final AtomicReference<Supplier<? extends Number>> inFlightMax = new AtomicReference<>(() -> 0);
+    private final AtomicReference<Supplier<? extends Number>> queued = new AtomicReference<>(() -> 0);
     private final Counter internalFailures;
     private final Counter intentsResubmitted;
     private final Map<ArchiveResult, Counter> archiveResults = new EnumMap<>(ArchiveResult.class);
@@ -138,6 +139,13 @@ public class BridgeMetrics {
                         current -> current.get().get().doubleValue())
                 .description(
                         "The most jobs that held an in-flight slot at once since start (never above BRIDGE_MAX_IN_FLIGHT)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(
+                        PREFIX + "prompts.queued",
+                        queued,
+                        current -> current.get().get().doubleValue())
+                .description("Prompts read and waiting for their fair turn to submit (bounded by BRIDGE_MAX_QUEUED)")
                 .strongReference(true)
                 .register(registry);
         internalFailures = Counter.builder(PREFIX + "internal.failures")
@@ -294,6 +302,13 @@ public class BridgeMetrics {
     /** A transient error (429, 5xx, timeout, reset) that the job will retry. */
     public void retried(Phase phase) {
         (phase == Phase.SUBMIT ? submitRetries : pollRetries).increment();
+    }
+
+    public void registerQueued(Supplier<? extends Number> promptsQueued, int limit) {
+        queued.set(promptsQueued);
+        Gauge.builder(PREFIX + "prompts.queued.limit", () -> limit)
+                .description("BRIDGE_MAX_QUEUED: prompts read ahead into the fair queues before the intake pauses")
+                .register(registry);
     }
 
     public void registerInFlight(Supplier<? extends Number> jobsInFlight, Supplier<? extends Number> mostAtOnce) {

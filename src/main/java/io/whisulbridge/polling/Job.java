@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * in one place, and from the state alone the fate of its prompt record. Durable steps come first: each state past
  * {@link State#ADMITTED} is entered only once the ledger holds what a crash would otherwise lose.
  * <pre>
- * ADMITTED --intentRecorded--> SUBMITTING --accepted--> ACCEPTED --acceptanceRecorded--> POLLING
+ * ADMITTED --queueRecorded--> QUEUED --dequeued--> DEQUEUED --intentRecorded--> SUBMITTING
+ * ADMITTED --intentRecorded--> SUBMITTING   (its turn came at once: nothing waits in the fair queue)
+ * SUBMITTING --accepted--> ACCEPTED --acceptanceRecorded--> POLLING
  * POLLING --completed--> ARCHIVING --archived--> DECIDED
  * SUBMITTING | POLLING --decide--> DECIDED --outcomeRecorded--> RECORDED --published--> PUBLISHED --doneRecorded--> DONE
  * any state before DONE --handOver--> HANDED_OVER
@@ -31,8 +33,15 @@ import java.util.concurrent.CompletableFuture;
 public final class Job {
 
     public enum State {
-        /** Holds an in-flight slot; nothing durable yet, so its prompt record must stay unacknowledged. */
+        /** Holds a queue slot; nothing durable yet, so its prompt record must stay unacknowledged. */
         ADMITTED,
+        /**
+         * The ledger holds the prompt as queued: the prompt record is done with. It waits in its tenant's queue for
+         * its fair turn; Whisul has never seen it, so a new owner queues it again without a second thought.
+         */
+        QUEUED,
+        /** Its turn came (it holds an in-flight slot now): the intent goes to the ledger before the submit. */
+        DEQUEUED,
         /** The ledger holds the intent: the prompt record is done with; submits (may wait for key or budget). */
         SUBMITTING,
         /** Whisul answered with a job id that the ledger does not hold yet. */
@@ -69,6 +78,7 @@ public final class Job {
 
     /** Coarse phase, for the poll loop, the status API and the policy's tests. */
     public enum Phase {
+        QUEUED,
         SUBMITTING,
         POLLING,
         ARCHIVING,
@@ -124,6 +134,13 @@ public final class Job {
         return job;
     }
 
+    /** The ledger holds it as queued: it goes back into its tenant's queue; Whisul has never seen it. */
+    public static Job resumedQueued(PromptEvent event, int partition) {
+        Job job = new Job(event, partition);
+        job.queueRecorded();
+        return job;
+    }
+
     /** The ledger says Whisul accepted it earlier, possibly in another process: it goes straight to polling. */
     public static Job resumedAccepted(
             PromptEvent event, int partition, String jobId, Instant acceptedAt, Instant deadline, Duration firstPoll) {
@@ -146,8 +163,17 @@ public final class Job {
 
     // ---- transitions --------------------------------------------------------------------------------------------
 
+    public void queueRecorded() {
+        moveTo(State.QUEUED, State.ADMITTED);
+        recordFate.complete(RecordFate.ACK);
+    }
+
+    public void dequeued() {
+        moveTo(State.DEQUEUED, State.QUEUED);
+    }
+
     public void intentRecorded() {
-        moveTo(State.SUBMITTING, State.ADMITTED);
+        moveTo(State.SUBMITTING, state == State.DEQUEUED ? State.DEQUEUED : State.ADMITTED);
         recordFate.complete(RecordFate.ACK);
     }
 
@@ -254,7 +280,8 @@ public final class Job {
 
     public Phase phase() {
         return switch (state) {
-            case ADMITTED, SUBMITTING -> Phase.SUBMITTING;
+            case QUEUED -> Phase.QUEUED;
+            case ADMITTED, DEQUEUED, SUBMITTING -> Phase.SUBMITTING;
             case ACCEPTED, POLLING -> Phase.POLLING;
             case ARCHIVING -> Phase.ARCHIVING;
             default -> Phase.DONE;

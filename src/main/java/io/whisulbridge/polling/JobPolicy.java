@@ -166,7 +166,8 @@ public final class JobPolicy {
                 job.calls(),
                 now.toString(),
                 event.metadata(),
-                event.callbackUrl())));
+                event.callbackUrl(),
+                event.tenant())));
     }
 
     private static SongResult songResult(Job job, CompletedJob song) {
@@ -184,6 +185,7 @@ public final class JobPolicy {
                 song.startedAt(),
                 song.finishedAt(),
                 event.metadata(),
-                event.callbackUrl());
+                event.callbackUrl(),
+                event.tenant());
     }
 }

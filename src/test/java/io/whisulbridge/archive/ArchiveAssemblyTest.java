@@ -28,6 +28,7 @@ class ArchiveAssemblyTest {
             null,
             null,
             null,
+            null,
             null);
     private static final SongArchive.ArchivedObject AUDIO =
             new SongArchive.ArchivedObject("k/song.mp3", "s3://b/k/song.mp3", 3, "abc", "audio/mpeg");

@@ -42,6 +42,7 @@ class ArchiveContractTest {
             "2026-11-29T10:00:00Z",
             "2026-11-29T10:01:00Z",
             null,
+            null,
             null);
     private static final SongArchive.ArchivedObject AUDIO = new SongArchive.ArchivedObject(
             "songs/r-1/j-1/song.mp3", "s3://b/songs/r-1/j-1/song.mp3", 3, SHA, "audio/mpeg");

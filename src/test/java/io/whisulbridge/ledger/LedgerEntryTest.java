@@ -25,7 +25,8 @@ class LedgerEntryTest {
                 null,
                 null,
                 null,
-                callbackUrl);
+                callbackUrl,
+                null);
     }
 
     @Test

@@ -307,6 +307,38 @@ class PromptParserTest {
         assertThat(unreadable(utf8(key), utf8("not json")).keyRequestId()).isNull();
     }
 
+    // ---- tenant ----------------------------------------------------------------------------------------------
+
+    @Test
+    void tenantIsKeptOnTheEventAsWritten() {
+        PromptEvent event = valid("k", "{\"prompt\": \"lofi\", \"tenant\": \"team-a.eu:1\"}");
+        assertThat(event.tenant()).isEqualTo("team-a.eu:1");
+        assertThat(event.tenantOrDefault()).isEqualTo("team-a.eu:1");
+    }
+
+    @Test
+    void aPromptWithoutTenantBelongsToTheDefaultTenant() {
+        PromptEvent event = valid("k", "{\"prompt\": \"lofi\"}");
+        assertThat(event.tenant()).isNull();
+        assertThat(event.tenantOrDefault()).isEqualTo(PromptEvent.DEFAULT_TENANT);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"42", "\"\"", "\"team a\"", "\"caf\u00e9\"", "{\"name\": \"a\"}", "LONG"})
+    void tenantOutsideTheAlphabetOrLongerThan64MakesThePromptInvalidAndIsNotEchoed(String tenant) {
+        String json = tenant.equals("LONG") ? "\"" + "t".repeat(65) + "\"" : tenant;
+        ParsedPrompt.Invalid invalid = invalid("k", "{\"prompt\": \"lofi\", \"tenant\": " + json + "}");
+        assertThat(invalid.error()).contains("tenant must be a string of 1 to 64 characters");
+        assertThat(invalid.tenant()).isNull();
+    }
+
+    @Test
+    void aValidTenantIsEchoedOnAnInvalidPrompt() {
+        assertThat(invalid("k", "{\"prompt\": \"\", \"tenant\": \"" + "t".repeat(64) + "\"}")
+                        .tenant())
+                .isEqualTo("t".repeat(64));
+    }
+
     // ---- callback_url ----------------------------------------------------------------------------------------
 
     @Test

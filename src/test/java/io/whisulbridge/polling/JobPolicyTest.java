@@ -338,6 +338,7 @@ class JobPolicyTest {
                         "2025-03-01T14:00:00Z",
                         "2025-03-01T14:02:24Z",
                         METADATA,
+                        null,
                         null));
     }
 

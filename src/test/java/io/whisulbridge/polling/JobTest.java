@@ -154,7 +154,7 @@ class JobTest {
         job.accepted("j-1", T0, T0.plusSeconds(600), Duration.ofSeconds(5));
         job.acceptanceRecorded();
         SongResult song = new SongResult(
-                "r-1", "j-1", "p", "t", null, 1, "https://cdn/s.mp3", null, List.of(), null, null, null, null);
+                "r-1", "j-1", "p", "t", null, 1, "https://cdn/s.mp3", null, List.of(), null, null, null, null, null);
 
         job.completed(song);
 
@@ -175,7 +175,8 @@ class JobTest {
     @Test
     void onlyAPolledJobCanComplete() {
         job.intentRecorded();
-        SongResult song = new SongResult("r-1", "j-1", "p", "t", null, 1, "u", null, List.of(), null, null, null, null);
+        SongResult song =
+                new SongResult("r-1", "j-1", "p", "t", null, 1, "u", null, List.of(), null, null, null, null, null);
 
         assertThatIllegalStateException().isThrownBy(() -> job.completed(song));
         assertThatIllegalStateException().isThrownBy(() -> job.archived(song));
