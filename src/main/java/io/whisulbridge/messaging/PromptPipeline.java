@@ -3,6 +3,7 @@ package io.whisulbridge.messaging;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.vertx.mutiny.core.Vertx;
 import io.whisulbridge.archive.SongArchiver;
 import io.whisulbridge.client.ApiKeyGate;
 import io.whisulbridge.config.BridgeConfig;
@@ -17,6 +18,7 @@ import io.whisulbridge.fencing.FencedWriter;
 import io.whisulbridge.ledger.FinishedRequests;
 import io.whisulbridge.ledger.JobLedger;
 import io.whisulbridge.metrics.BridgeMetrics;
+import io.whisulbridge.metrics.TenantMetrics;
 import io.whisulbridge.polling.Job;
 import io.whisulbridge.polling.JobDriver;
 import io.whisulbridge.polling.JobLog;
@@ -57,6 +59,7 @@ public class PromptPipeline {
     private static final Logger LOG = Logger.getLogger(PromptPipeline.class);
     private static final Duration INTERNAL_RETRY_MIN = Duration.ofSeconds(1);
     private static final Duration INTERNAL_RETRY_MAX = Duration.ofSeconds(30);
+    private static final Duration TENANT_METRICS_EVERY = Duration.ofSeconds(15);
     /** Test-only fault injection: halt the process right after the n-th outcome reaches the broker. */
     static final String HALT_AFTER_PUBLISH = "whisul-bridge.test.halt-after-publish";
 
@@ -70,6 +73,7 @@ public class PromptPipeline {
     private final PromptParser parser;
     private final SubmitQueue queue;
     private final FinishedRequests finished;
+    private final TenantMetrics tenants;
     private final JobRegistry registry = new JobRegistry();
     private final int haltAfterPublish = Integer.getInteger(HALT_AFTER_PUBLISH, 0);
     private final AtomicInteger published = new AtomicInteger();
@@ -84,6 +88,7 @@ public class PromptPipeline {
             ApiKeyGate keyGate,
             BridgeMetrics metrics,
             FencedWriter writer,
+            Vertx vertx,
             BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
@@ -102,6 +107,8 @@ public class PromptPipeline {
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
         metrics.registerInFlight(queue::inFlight, queue::mostInFlightAtOnce);
         metrics.registerQueued(queue::queued, config.bridge().maxQueued());
+        this.tenants = metrics.tenants(queue::queuedPerTenant);
+        vertx.setPeriodic(TENANT_METRICS_EVERY.toMillis(), tick -> tenants.refresh());
         writer.ownership(registry::holds);
     }
 
@@ -168,6 +175,7 @@ public class PromptPipeline {
                     .eventually(queue::unadmit);
         }
         queue.bind(job);
+        tenants.queued(event.tenantOrDefault());
         run(job); // the job now owns the slot, so a failure from here on must not be retried as a new intake
         return job.recordFate()
                 .chain(fate -> settle(record, fate))
@@ -215,8 +223,7 @@ public class PromptPipeline {
                         : ledger.recordQueued(job).invoke(job::queueRecorded);
             case QUEUED -> queue.turn(job).invoke(job::dequeued);
             case DEQUEUED -> recordIntent(job);
-            case SUBMITTING ->
-                jobs.submit(job).invoke(() -> queue.submitted(job)).replaceWithVoid();
+            case SUBMITTING -> jobs.submit(job).invoke(() -> submitted(job)).replaceWithVoid();
             case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
             case ARCHIVING -> archiver.archive(job).invoke(job::archived).replaceWithVoid();
@@ -227,6 +234,12 @@ public class PromptPipeline {
             case PUBLISHED -> ledger.recordDone(job).invoke(() -> finish(job));
             case DONE, HANDED_OVER -> Uni.createFrom().voidItem();
         };
+    }
+
+    private void submitted(Job job) {
+        if (queue.submitted(job)) {
+            tenants.submitted(job.event().tenantOrDefault(), job.age());
+        }
     }
 
     private Uni<Void> recordIntent(Job job) {
@@ -254,6 +267,7 @@ public class PromptPipeline {
             metrics.jobFinished(Duration.between(job.acceptedAt(), Instant.now()), job.polls());
         }
         String outcome = job.outcomeName();
+        tenants.completed(job.event().tenantOrDefault());
         finished.remember(new FinishedRequests.Finished(job.requestId(), job.jobId(), outcome, Instant.now()));
         JobLog.info(job, "done: %s after %d call(s) to Whisul", outcome, job.calls());
         tracing.end(job, outcome);

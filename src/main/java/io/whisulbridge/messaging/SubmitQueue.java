@@ -130,16 +130,20 @@ public final class SubmitQueue {
         });
     }
 
-    /** The job's submit is over (accepted or decided): its lane goes to the next in line. */
-    public void submitted(Job job) {
+    /**
+     * The job's submit is over (accepted or decided): its lane goes to the next in line. False when it held no lane
+     * (a job resumed past the queue, or a step tried again).
+     */
+    public boolean submitted(Job job) {
         synchronized (this) {
             if (holds.get(job) != Hold.SUBMITTING) {
-                return;
+                return false;
             }
             holds.put(job, Hold.IN_FLIGHT);
             lanesInUse--;
         }
         deal();
+        return true;
     }
 
     /** The job is done or handed over: whatever it holds is given back. False when it held nothing. */

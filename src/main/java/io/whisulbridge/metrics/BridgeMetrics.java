@@ -304,6 +304,11 @@ public class BridgeMetrics {
         (phase == Phase.SUBMIT ? submitRetries : pollRetries).increment();
     }
 
+    /** Per-tenant meters over the fair queue's contents (see {@link TenantMetrics} for the bound on tenants). */
+    public TenantMetrics tenants(Supplier<Map<String, Integer>> queuedPerTenant) {
+        return new TenantMetrics(registry, queuedPerTenant);
+    }
+
     public void registerQueued(Supplier<? extends Number> promptsQueued, int limit) {
         queued.set(promptsQueued);
         Gauge.builder(PREFIX + "prompts.queued.limit", () -> limit)

@@ -90,6 +90,7 @@ public final class Job {
     private final PromptEvent event;
     private final int partition;
     private final CompletableFuture<RecordFate> recordFate = new CompletableFuture<>();
+    private final long createdAtNanos = System.nanoTime();
     private volatile State state = State.ADMITTED;
     private volatile boolean leaving;
     private volatile boolean callInFlight;
@@ -290,6 +291,11 @@ public final class Job {
 
     public boolean isDone() {
         return phase() == Phase.DONE;
+    }
+
+    /** Time since this process read its record or took it over from the ledger. */
+    public Duration age() {
+        return Duration.ofNanos(System.nanoTime() - createdAtNanos);
     }
 
     public boolean isLeaving() {

@@ -144,8 +144,9 @@ class MetricsIT {
                         .forEach(sample -> labels.addAll(sample.labels().keySet())));
 
         // each of these takes a handful of values: the webhook meters' result and status_class, and the archive's
-        // result (archived / partial / failed, whisul_bridge_archive_songs_total)
-        assertThat(labels).isSubsetOf("reason", "phase", "endpoint", "status", "le", "result", "status_class");
+        // result (archived / partial / failed, whisul_bridge_archive_songs_total); tenant at most 11 (TenantMetrics)
+        assertThat(labels)
+                .isSubsetOf("reason", "phase", "endpoint", "status", "le", "result", "status_class", "tenant");
     }
 
     @Test
