@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +67,48 @@ class CrashRecoveryIT {
             awaitEveryOutcome(ids);
             assertExactlyOnce(ids, "after kill -9 and restart");
         }
+    }
+
+    @Test
+    void killMinus9WithPromptsWaitingInTheFairQueueResumesThemFromTheLedgerAndSubmitsEachOnce() throws Exception {
+        whisul.updateSettings(Stage.settings()
+                .jobDuration(Duration.ofSeconds(3), Duration.ofSeconds(5))
+                .build());
+        Map<String, String> tenInFlight = Map.of("BRIDGE_MAX_IN_FLIGHT", "10");
+        List<String> ids = Scenario.requestIds("fq-k9", 60);
+        double queuedAtKill;
+        try (BridgeProcess first = scenario.startBridge("first", tenInFlight, List.of())) {
+            scenario.publish(ids);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> first.metric("whisul_bridge_prompts_queued").orElse(0) >= 40);
+            // past the consumer's commit interval: the queued prompts' records are acknowledged and committed
+            await().pollDelay(Duration.ofSeconds(6))
+                    .atMost(Duration.ofSeconds(7))
+                    .until(() -> true);
+            queuedAtKill = first.metric("whisul_bridge_prompts_queued").orElse(0);
+            first.kill9();
+            report("killed with " + (long) queuedAtKill + " prompts queued", ids);
+        }
+        try (BridgeProcess second = scenario.startBridge("second", tenInFlight, List.of())) {
+            awaitEveryOutcome(ids);
+            int resumed = resumedFromTheLedger(second.logText());
+            System.out.printf(
+                    "[durability] the restarted instance resumed %d job(s) from the ledger (%d were queued at the kill)%n",
+                    resumed, (long) queuedAtKill);
+            assertThat(resumed).isGreaterThanOrEqualTo((int) queuedAtKill);
+            assertExactlyOnce(ids, "after kill -9 with prompts queued, and restart");
+        }
+    }
+
+    private static int resumedFromTheLedger(String log) {
+        Matcher replayed =
+                Pattern.compile("(\\d+) unfinished job\\(s\\) resumed").matcher(log);
+        int resumed = 0;
+        while (replayed.find()) {
+            resumed += Integer.parseInt(replayed.group(1));
+        }
+        return resumed;
     }
 
     @Test
