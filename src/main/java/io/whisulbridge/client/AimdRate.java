@@ -7,6 +7,10 @@ import java.time.Duration;
  * (down to a floor) and may pause all calls for a {@code Retry-After}; from then on the rate climbs linearly back to
  * the limit. Time is a caller-supplied {@link System#nanoTime()}-style clock, so tests need no sleeping; not
  * thread-safe, the budget serialises access.
+ *
+ * <p>The limit may change while it runs ({@link #limitTo}): this instance's share of the account's budget follows the
+ * partitions it owns. Everything scales with it (rate, floor, climb), so a rate halved by 429s stays halved under the
+ * new limit and still climbs back in the same recovery time.
  */
 final class AimdRate {
 
@@ -19,9 +23,9 @@ final class AimdRate {
     // tokens are sums of products of doubles: without slack, "exactly one interval later" could come out a hair short
     private static final double ROUNDING = 1e-9;
 
-    private final double limit;
-    private final double floor;
-    private final double increasePerSecond;
+    private double limit;
+    private double floor;
+    private double increasePerSecond;
 
     private double rate;
     private double tokens;
@@ -46,6 +50,23 @@ final class AimdRate {
 
     double limit() {
         return limit;
+    }
+
+    /**
+     * From {@code now} on the limit is {@code newLimit}: the rate, its floor and its climb scale by the same factor,
+     * and the bucket keeps no more than the new capacity, so a lowered limit holds from the next call on.
+     */
+    void limitTo(double newLimit, long now) {
+        if (!(newLimit > 0) || Double.isInfinite(newLimit)) {
+            throw new IllegalArgumentException("limit must be positive: " + newLimit);
+        }
+        advance(now); // what was earned so far, at the old limit
+        double factor = newLimit / limit;
+        limit = newLimit;
+        floor *= factor;
+        increasePerSecond *= factor;
+        rate = Math.min(limit, Math.max(floor, rate * factor));
+        tokens = Math.min(capacity(), tokens);
     }
 
     double rate(long now) {

@@ -18,9 +18,12 @@ import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * The account-wide request rate: every Whisul call takes a permit here before it is sent. Calls that find the budget
- * spent queue by priority, then in arrival order, and are released from a single Vert.x timer, so waiting costs no
- * thread. The rate adapts to Whisul's 429s (see {@link AimdRate}).
+ * This instance's part of the account's request rate: every Whisul call takes a permit here before it is sent. The
+ * budget ({@code WHISUL_MAX_REQUESTS_PER_SECOND}) is the whole consumer group's; this instance spends the
+ * {@link BudgetShare} of it that the prompt partitions it owns give it, set on every rebalance ({@link #share}), and
+ * nothing while it owns none. Calls that find the budget spent queue by priority, then in arrival order, and are
+ * released from a single Vert.x timer, so waiting costs no thread. The rate adapts to Whisul's 429s (see
+ * {@link AimdRate}).
  *
  * <p>Priorities spend a binding budget where it buys most: a key probe first (every job waits on it), then polls,
  * likeliest to find their job done first, then submits, when submits are paced ({@link SubmitPace}): a submit only
@@ -52,6 +55,7 @@ public class RequestBudget {
         }
     }
 
+    private final double budget;
     private final AimdRate rate;
     private final int maxWaiting;
     private final Duration maxPause;
@@ -64,6 +68,7 @@ public class RequestBudget {
     private final SubmitPace pace;
     private boolean timerArmed;
     private long timerDue;
+    private BudgetShare share;
 
     @Inject
     public RequestBudget(Vertx vertx, BridgeConfig config, BridgeMetrics metrics) {
@@ -76,6 +81,7 @@ public class RequestBudget {
                 System::nanoTime,
                 (delay, action) -> vertx.setTimer(delay, fired -> action.run()),
                 metrics);
+        share(BudgetShare.NONE); // no call before the first assignment says what this instance owns
     }
 
     /**
@@ -94,6 +100,8 @@ public class RequestBudget {
             LongSupplier clock,
             Timers timers,
             BridgeMetrics metrics) {
+        this.budget = maxPerSecond;
+        this.share = new BudgetShare(1, 1); // the whole budget until told otherwise: what unit tests start from
         this.rate = new AimdRate(maxPerSecond, recoveryTime, clock.getAsLong());
         this.pace = pacedSubmits
                 ? new SubmitPace(PACED_SHARE * maxPerSecond, EXPECTED_CALLS_PER_JOB, clock.getAsLong())
@@ -103,7 +111,7 @@ public class RequestBudget {
         this.clock = clock;
         this.timers = timers;
         this.metrics = metrics;
-        metrics.registerBudget(this::currentRate, maxPerSecond, this::waitingCalls);
+        metrics.registerBudget(this::currentRate, maxPerSecond, this::shareOfBudget, this::waitingCalls);
     }
 
     /** Share of the budget that submits pace new jobs to: what is left absorbs retries and the odd burst. */
@@ -142,7 +150,8 @@ public class RequestBudget {
             boolean full = false;
             synchronized (this) {
                 // a call may pass waiting calls of lower priority: those are submits held back by their pace
-                if ((waiting.isEmpty() || waiting.peek().priority < priority)
+                if (isOpen()
+                        && (waiting.isEmpty() || waiting.peek().priority < priority)
                         && paced(waiter, now)
                         && rate.tryTake(now)) {
                     spendPace(waiter);
@@ -165,6 +174,29 @@ public class RequestBudget {
         });
     }
 
+    /**
+     * From now on this instance spends {@code next} of the account's budget: the rate limit, the rate lowered by 429s
+     * and the submit pace all scale with it, and the bucket keeps no more than the new share's burst. A share of
+     * nothing lets no call out: callers queue (as many as ever) until a share comes back.
+     */
+    public void share(BudgetShare next) {
+        double limit = next.of(budget);
+        synchronized (this) {
+            long now = clock.getAsLong();
+            share = next;
+            if (limit > 0) {
+                rate.limitTo(limit, now);
+                if (pace != null) {
+                    pace.callsPerSecond(PACED_SHARE * limit, now);
+                }
+                if (!waiting.isEmpty()) {
+                    armTimer(now); // the calls waiting may go sooner now, or for the first time
+                }
+            }
+        }
+        LOG.infof("request budget: %s", next.describe(budget));
+    }
+
     /** Whisul answered 429 to the call holding {@code permit}; {@code retryAfter} may be null. */
     public void throttled(Permit permit, Duration retryAfter) {
         Duration pause = retryAfter == null || retryAfter.compareTo(maxPause) <= 0 ? retryAfter : maxPause;
@@ -177,8 +209,8 @@ public class RequestBudget {
         }
         if (lowered) {
             LOG.warnf(
-                    "Whisul answered 429: lowering the request rate to %.2f/s (limit %.2f/s)%s; it climbs back "
-                            + "over time",
+                    "Whisul answered 429: lowering the request rate to %.2f/s (this instance's share of the "
+                            + "budget: %.2f/s)%s; it climbs back over time",
                     now, rate.limit(), pause == null ? "" : " and pausing all calls for " + pause);
         }
     }
@@ -200,8 +232,18 @@ public class RequestBudget {
         }
     }
 
+    /** Whether this instance may call at all: it owns a prompt partition. */
+    private boolean isOpen() {
+        return share.fraction() > 0;
+    }
+
     private synchronized double currentRate() {
-        return rate.rate(clock.getAsLong());
+        double now = rate.rate(clock.getAsLong());
+        return isOpen() ? now : 0;
+    }
+
+    private synchronized double shareOfBudget() {
+        return share.fraction();
     }
 
     private synchronized int waitingCalls() {
@@ -210,6 +252,9 @@ public class RequestBudget {
 
     /** Wakes {@link #release} when the first waiter may go, unless a wake-up at least as early is already due. */
     private void armTimer(long now) {
+        if (!isOpen()) {
+            return; // nothing may go out: the next share that lets calls out arms it again
+        }
         Waiter first = waiting.peek();
         long nanos = Math.max(
                 rate.nanosUntilAvailable(now), first.priority > SUBMIT || pace == null ? 0 : pace.nanosUntilReady(now));
@@ -231,7 +276,7 @@ public class RequestBudget {
                 return; // an earlier wake-up replaced this one
             }
             timerArmed = false;
-            while (!waiting.isEmpty() && paced(waiting.peek(), now) && rate.tryTake(now)) {
+            while (isOpen() && !waiting.isEmpty() && paced(waiting.peek(), now) && rate.tryTake(now)) {
                 Waiter next = waiting.poll();
                 spendPace(next);
                 released.add(next);

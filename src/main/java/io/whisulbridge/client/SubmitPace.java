@@ -22,7 +22,7 @@ final class SubmitPace {
      */
     private static final double CATCH_UP_SECONDS = 5;
 
-    private final double callsPerSecond;
+    private double callsPerSecond;
     private double callsPerJob;
     private double turns;
     private long accountedUntil;
@@ -64,6 +64,16 @@ final class SubmitPace {
     void jobEnded(long now, int calls) {
         advance(now); // turns earned so far at the old pace
         callsPerJob += WEIGHT * (Math.max(1, calls) - callsPerJob);
+    }
+
+    /** The budget's share changed: turns earned so far stay, new ones come at the new pace. */
+    void callsPerSecond(double perSecond, long now) {
+        if (!(perSecond > 0)) {
+            throw new IllegalArgumentException("calls per second must be positive: " + perSecond);
+        }
+        advance(now);
+        callsPerSecond = perSecond;
+        turns = Math.min(capacity(), turns);
     }
 
     double callsPerJob() {

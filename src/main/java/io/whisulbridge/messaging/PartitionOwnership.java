@@ -3,6 +3,8 @@ package io.whisulbridge.messaging;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import io.whisulbridge.client.BudgetShare;
+import io.whisulbridge.client.RequestBudget;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.ConfigChecks;
 import io.whisulbridge.fencing.FencedWriter;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -34,6 +37,11 @@ import org.jboss.logging.Logger;
  * holds) and p is owned only once that read reached the end; until then p's records wait in admission. A read that
  * fails is retried, and p stays closed meanwhile: fail closed. On revocation and at shutdown the jobs of p are
  * handed over, and at every assignment whatever is owned here but no longer assigned is handed over at once.
+ *
+ * <p>The partitions owned here also decide this instance's share of the account's request budget
+ * ({@link BudgetShare}): raised only once an assignment gave it more, lowered as soon as partitions leave (after their
+ * hand-over, whose submits still need the old share to go out), so the group's shares never add up to more than the
+ * budget.
  */
 @ApplicationScoped
 @Identifier(PartitionOwnership.NAME)
@@ -55,6 +63,9 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     private final JobLedger ledger;
     private final JobDriver jobs;
     private final FencedWriter writer;
+    private final RequestBudget budget;
+    private final String promptTopic;
+    private volatile int promptPartitions;
     private final Duration handOverWait;
     private final Duration shutdownWait;
     // one ledger thread: replays run one at a time, checkpoints between them, and no Kafka client is shared
@@ -65,9 +76,16 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
     });
 
     public PartitionOwnership(
-            PromptPipeline pipeline, JobLedger ledger, JobDriver jobs, FencedWriter writer, BridgeConfig config) {
+            PromptPipeline pipeline,
+            JobLedger ledger,
+            JobDriver jobs,
+            FencedWriter writer,
+            RequestBudget budget,
+            BridgeConfig config) {
         this.pipeline = pipeline;
         this.writer = writer;
+        this.budget = budget;
+        this.promptTopic = config.bridge().topics().prompts();
         this.ledger = ledger;
         this.jobs = jobs;
         // a submit under way ends within one request timeout; waiting longer would stall the rebalance
@@ -90,6 +108,8 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        // every rebalance ends here, in a cooperative one also with nothing new: what is assigned now is the share
+        shareBudget(consumer, List.of());
         handOverWhatIsNoLongerAssigned(consumer);
         // only now, with nothing stale left running here, do fenced writes carry the new generation
         writer.generation(consumer.groupMetadata());
@@ -114,12 +134,42 @@ public class PartitionOwnership implements KafkaConsumerRebalanceListener {
         pipeline.handOver(numbers(partitions), handOverWait);
         // a transaction that took a write of these partitions before they left ends before their next owner reads
         writer.drain(WRITER_DRAIN);
+        // only now: submits the hand-over waited for went out under the old share; the next owner spends it after this
+        shareBudget(consumer, partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        // the group has moved on without us: no wait, the generation fences whatever is still under way
+        // the group has moved on without us: no wait, the generation fences whatever is still under way, and the
+        // share is someone else's already
+        shareBudget(consumer, partitions);
         pipeline.handOver(numbers(partitions), Duration.ZERO);
+    }
+
+    /**
+     * Sets the budget's share from what the consumer is assigned, without {@code leaving}. The partition count comes
+     * from the client's metadata (the prompt topic is subscribed, so no request is made); should it fail, the last
+     * known count is used rather than fail a rebalance callback.
+     */
+    private void shareBudget(Consumer<?, ?> consumer, Collection<TopicPartition> leaving) {
+        try {
+            promptPartitions = consumer.partitionsFor(promptTopic).size();
+        } catch (RuntimeException metadataUnavailable) {
+            LOG.warnf(
+                    "could not read the partition count of %s (%s); sharing the request budget by the last known "
+                            + "count, %d",
+                    promptTopic, metadataUnavailable.getMessage(), promptPartitions);
+        }
+        budget.share(shareOf(consumer.assignment(), leaving, promptTopic, promptPartitions));
+    }
+
+    /** The prompt partitions of {@code assignment} that stay, over all {@code total} of the prompt topic. */
+    static BudgetShare shareOf(
+            Collection<TopicPartition> assignment, Collection<TopicPartition> leaving, String topic, int total) {
+        Set<TopicPartition> kept = new HashSet<>(assignment);
+        kept.removeAll(leaving);
+        int owned = (int) kept.stream().filter(p -> p.topic().equals(topic)).count();
+        return new BudgetShare(owned, Math.max(total, owned));
     }
 
     /** A callback that did not run (lost partitions, a listener that threw) must not leave jobs running here. */

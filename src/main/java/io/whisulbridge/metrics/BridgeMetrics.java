@@ -334,13 +334,19 @@ public class BridgeMetrics {
         pollBudgetWait.record(waited);
     }
 
-    public void registerBudget(DoubleSupplier effectiveRate, double limit, IntSupplier waitingCalls) {
+    public void registerBudget(
+            DoubleSupplier effectiveRate, double limit, DoubleSupplier share, IntSupplier waitingCalls) {
         Gauge.builder(PREFIX + "budget.rate", effectiveRate, DoubleSupplier::getAsDouble)
-                .description("Whisul calls per second the budget currently lets through (lowered after 429s)")
+                .description("Whisul calls per second this instance currently lets through: its share of the "
+                        + "budget, lowered after 429s; 0 while it owns no prompt partition")
                 .strongReference(true)
                 .register(registry);
         Gauge.builder(PREFIX + "budget.limit", () -> limit)
-                .description("WHISUL_MAX_REQUESTS_PER_SECOND: the rate the budget climbs back to")
+                .description("WHISUL_MAX_REQUESTS_PER_SECOND: the account's budget, shared by the consumer group")
+                .register(registry);
+        Gauge.builder(PREFIX + "budget.share", share, DoubleSupplier::getAsDouble)
+                .description("This instance's share of the budget: prompt partitions owned here over all of them")
+                .strongReference(true)
                 .register(registry);
         Gauge.builder(PREFIX + "budget.waiting", waitingCalls, supplier -> supplier.getAsInt())
                 .description("Whisul calls queued for the request budget right now")

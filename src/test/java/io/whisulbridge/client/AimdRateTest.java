@@ -146,6 +146,72 @@ class AimdRateTest {
         assertThatIllegalArgumentException().isThrownBy(() -> new AimdRate(1, Duration.ZERO, T0));
     }
 
+    @Test
+    void aLowerLimitHoldsFromTheNextCallAndKeepsOnlyItsOwnBurst() {
+        budget.limitTo(5, T0);
+
+        assertThat(budget.limit()).isEqualTo(5);
+        assertThat(budget.rate(T0)).isEqualTo(5);
+        assertThat(budget.tryTake(T0)).isTrue();
+        assertThat(budget.tryTake(T0)).as("capacity at 5/s is one call").isFalse();
+        assertThat(budget.nanosUntilAvailable(T0)).isEqualTo(200 * MS);
+        assertThat(demandEveryMillisecond(T0 + MS, 10 * S)).isBetween(49, 51);
+    }
+
+    @Test
+    void aHigherLimitLetsMoreThroughAtOnce() {
+        drain(T0);
+        budget.limitTo(40, T0);
+
+        assertThat(budget.nanosUntilAvailable(T0)).isEqualTo(25 * MS);
+        assertThat(demandEveryMillisecond(T0, 10 * S)).isBetween(399, 401);
+    }
+
+    @Test
+    void aRateLoweredBy429sStaysAsFarBelowTheNewLimitAndClimbsBackInTheSameTime() {
+        budget.throttled(T0, T0, null); // 20 -> 10
+
+        budget.limitTo(10, T0);
+
+        assertThat(budget.rate(T0))
+                .as("half the new limit, as it was half the old one")
+                .isEqualTo(5);
+        double climb = (20 - 1) / 10.0 / 2; // the climb scaled with the limit
+        assertThat(budget.rate(T0 + S)).isCloseTo(5 + climb, within(1e-9));
+        assertThat(budget.rate(T0 + 6 * S)).isEqualTo(10);
+    }
+
+    @Test
+    void a429StillHalvesTheRateUnderTheNewLimitDownToAFloorScaledWithIt() {
+        budget.limitTo(4, T0);
+
+        assertThat(budget.throttled(T0, T0 + MS, null)).isTrue();
+        assertThat(budget.rate(T0 + MS)).isEqualTo(2);
+        for (int i = 2; i < 10; i++) {
+            budget.throttled(T0 + i * MS, T0 + i * MS, null);
+        }
+        assertThat(budget.rate(T0 + 10 * MS))
+                .as("the floor of 1/s scaled by 4/20: the group as a whole falls to 1/s")
+                .isCloseTo(0.2, within(0.01));
+    }
+
+    @Test
+    void limitsGoingBackAndForthEndWhereTheyStarted() {
+        budget.limitTo(20.0 / 3, T0);
+        budget.limitTo(10, T0 + S);
+        budget.limitTo(20, T0 + 2 * S);
+
+        assertThat(budget.rate(T0 + 2 * S)).isCloseTo(20, within(1e-9));
+        budget.throttled(T0 + 2 * S, T0 + 2 * S, null);
+        assertThat(budget.rate(T0 + 2 * S)).isCloseTo(10, within(1e-9));
+    }
+
+    @Test
+    void refusesANonPositiveNewLimit() {
+        assertThatIllegalArgumentException().isThrownBy(() -> budget.limitTo(0, T0));
+        assertThatIllegalArgumentException().isThrownBy(() -> budget.limitTo(Double.NaN, T0));
+    }
+
     private void drain(long now) {
         while (budget.tryTake(now)) {
             // take what is there

@@ -1,6 +1,7 @@
 package io.whisulbridge.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -230,6 +231,71 @@ class RequestBudgetTest {
         assertThat(gauge("whisul.bridge.budget.rate")).isEqualTo(10);
         time.advance(10_000 * MS);
         assertThat(gauge("whisul.bridge.budget.rate")).isEqualTo(20);
+    }
+
+    @Test
+    void withoutAShareNoCallGoesOutAndCallsWaitUntilOneComes() {
+        budget.share(BudgetShare.NONE);
+        List<UniAssertSubscriber<RequestBudget.Permit>> waiting =
+                List.of(subscribe(RequestBudget.PROBE), subscribe(), subscribe(RequestBudget.SUBMIT));
+
+        time.advance(60_000 * MS);
+
+        waiting.forEach(UniAssertSubscriber::assertNotTerminated);
+        assertThat(time.pending()).as("no timer while nothing may go out").isZero();
+        assertThat(gauge("whisul.bridge.budget.rate")).isZero();
+        assertThat(gauge("whisul.bridge.budget.share")).isZero();
+        assertThat(gauge("whisul.bridge.budget.waiting")).isEqualTo(3);
+
+        budget.share(new BudgetShare(4, 12));
+        time.advance(MS);
+        waiting.get(0).assertCompleted(); // the probe first, from the new share's one-call bucket
+        waiting.get(1).assertNotTerminated();
+        time.advance(150 * MS);
+        waiting.get(1).assertCompleted();
+        assertThat((waiting.get(1).getItem().grantedAt()
+                                - waiting.get(0).getItem().grantedAt())
+                        / MS)
+                .as("one call per 150 ms at 20/s x 4/12")
+                .isBetween(149L, 151L);
+        assertThat(gauge("whisul.bridge.budget.share")).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(gauge("whisul.bridge.budget.limit"))
+                .as("the account's budget")
+                .isEqualTo(20);
+    }
+
+    @Test
+    void withoutAShareTheQueueStaysBoundedAsEver() {
+        budget.share(new BudgetShare(0, 12));
+        IntStream.range(0, 5).forEach(i -> subscribe().assertNotTerminated());
+
+        subscribe().assertFailedWith(RequestBudget.QueueFull.class);
+    }
+
+    @Test
+    void aSmallerShareSpacesCallsFurtherApart() {
+        budget.share(new BudgetShare(6, 12));
+        subscribe().assertCompleted(); // the bucket of 10/s holds one call
+        var next = subscribe();
+
+        time.advance(99 * MS);
+        next.assertNotTerminated();
+        time.advance(2 * MS);
+        next.assertCompleted();
+    }
+
+    @Test
+    void submitsArePacedWithinTheShare() {
+        budget.share(new BudgetShare(1, 2));
+        var first = subscribe(RequestBudget.SUBMIT);
+        var second = subscribe(RequestBudget.SUBMIT);
+
+        time.advance(2_000 * MS);
+
+        first.assertCompleted();
+        // 95 % of 10/s over 15 calls a job: one submit per 1.58 s
+        assertThat((second.getItem().grantedAt() - first.getItem().grantedAt()) / MS)
+                .isBetween(1_578L, 1_580L);
     }
 
     private UniAssertSubscriber<RequestBudget.Permit> subscribe() {
