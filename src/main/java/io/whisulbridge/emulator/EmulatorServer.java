@@ -257,6 +257,7 @@ final class EmulatorServer extends AbstractVerticle {
      * 500, and only then the actual work.
      */
     private void apiCall(HttpServerRequest req, String endpoint, String jobId, Buffer body) {
+        stats.apiCall();
         EmulatorSettings s = settings;
         Random rnd = random;
         long delayMs = 0;
@@ -655,6 +656,12 @@ final class EmulatorServer extends AbstractVerticle {
         m.put("injectedServerErrors", st.injectedServerErrors());
         m.put("slowResponses", st.slowResponses());
         m.put("assetsRendered", st.assetsRendered());
+        Map<String, Object> seconds = new java.util.LinkedHashMap<>();
+        st.apiRequestsBySecond()
+                .forEach((second, counts) -> seconds.put(
+                        String.valueOf(second),
+                        Map.of("requests", counts.requests(), "rateLimited", counts.rateLimited())));
+        m.put("apiRequestsBySecond", seconds);
         return m;
     }
 

@@ -28,7 +28,8 @@ public record EmulatorStats(
         long injectedRateLimits,
         long injectedServerErrors,
         long slowResponses,
-        long assetsRendered) {
+        long assetsRendered,
+        Map<Long, Second> apiRequestsBySecond) {
 
     public static final String GENERATE = "POST /api/generate";
     public static final String JOB = "GET /api/jobs/{id}";
@@ -42,7 +43,14 @@ public record EmulatorStats(
         submissionsByPrompt = Map.copyOf(submissionsByPrompt);
         pollsByJob = Map.copyOf(pollsByJob);
         finishedAtByJob = Map.copyOf(finishedAtByJob);
+        apiRequestsBySecond = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(apiRequestsBySecond));
     }
+
+    /**
+     * One wall-clock second at the API: calls that arrived ({@code POST /api/generate} and {@code GET /api/jobs/{id}},
+     * whatever the answer) and how many of them were answered 429 (the rate limit or an injected one).
+     */
+    public record Second(long requests, long rateLimited) {}
 
     /** Accepted submissions (jobs created) for exactly this prompt. */
     public long submissions(String prompt) {

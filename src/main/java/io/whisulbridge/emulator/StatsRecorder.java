@@ -37,6 +37,7 @@ final class StatsRecorder {
     private final LongAdder injectedServerErrors = new LongAdder();
     private final LongAdder slowResponses = new LongAdder();
     private final LongAdder assetsRendered = new LongAdder();
+    private final PerSecond perSecond = new PerSecond();
 
     void request(String endpoint, int status) {
         totalRequests.increment();
@@ -86,12 +87,19 @@ final class StatsRecorder {
         counter.increment();
     }
 
+    /** A call to the API arrived ({@code POST /api/generate}, {@code GET /api/jobs/{id}}), whatever its answer. */
+    void apiCall() {
+        perSecond.request(System.currentTimeMillis());
+    }
+
     void rateLimitRejection() {
         rateLimitRejections.increment();
+        perSecond.rateLimited(System.currentTimeMillis());
     }
 
     void injectedRateLimit() {
         injectedRateLimits.increment();
+        perSecond.rateLimited(System.currentTimeMillis());
     }
 
     void injectedServerError() {
@@ -126,6 +134,7 @@ final class StatsRecorder {
         injectedServerErrors.reset();
         slowResponses.reset();
         assetsRendered.reset();
+        perSecond.reset();
     }
 
     EmulatorStats snapshot(int retainedJobs) {
@@ -159,7 +168,8 @@ final class StatsRecorder {
                 injectedRateLimits.sum(),
                 injectedServerErrors.sum(),
                 slowResponses.sum(),
-                assetsRendered.sum());
+                assetsRendered.sum(),
+                perSecond.snapshot(System.currentTimeMillis()));
     }
 
     /** Per-job entries, at most {@code max} of them: past the cap the oldest job's entry is dropped first. */
