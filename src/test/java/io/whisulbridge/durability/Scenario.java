@@ -51,12 +51,29 @@ final class Scenario {
 
     Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir, Placement placement)
             throws Exception {
+        this(name, broker, whisul, logDir, placement, PROMPT_PARTITIONS);
+    }
+
+    /** As {@link #Scenario(String, BrokerProcess, WhisulEmulator, Path)}, with a prompt topic of its own size. */
+    Scenario(String name, BrokerProcess broker, WhisulEmulator whisul, Path logDir, int promptPartitions)
+            throws Exception {
+        this(name, broker, whisul, logDir, Placement.ANY, promptPartitions);
+    }
+
+    private Scenario(
+            String name,
+            BrokerProcess broker,
+            WhisulEmulator whisul,
+            Path logDir,
+            Placement placement,
+            int promptPartitions)
+            throws Exception {
         this.name = name;
         this.broker = broker;
         this.whisul = whisul;
         this.logDir = logDir;
         this.topics = TopicSet.DEFAULT.prefixed(name + "-");
-        Map<String, Integer> all = topics.partitions(PROMPT_PARTITIONS, 3);
+        Map<String, Integer> all = topics.partitions(promptPartitions, 3);
         if (placement == Placement.ANY) {
             broker.createTopics(all);
         } else {
