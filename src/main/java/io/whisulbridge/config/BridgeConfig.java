@@ -94,11 +94,12 @@ public interface BridgeConfig {
         Duration authRecheckInterval();
 
         /**
-         * Every call to Whisul (submits, polls, key probes) of this process shares this budget; calls beyond it wait
-         * their turn. Whisul publishes no limit, only "poll every 5 to 10 seconds": 20/s keeps 100 to 200 jobs on
-         * that cadence, and each 429 slows every job down (and halves the rate), so starting low is cheaper than finding the
-         * limit by hitting it. More jobs than that poll less often rather than fail. The budget is per process:
-         * with several replicas, divide the account's limit among them.
+         * The account's request budget for the whole consumer group: every call to Whisul (submits, polls, key
+         * probes) takes a permit, and each instance spends the share of the prompt partitions it owns (budget x
+         * owned / all), nothing while it owns none; calls beyond it wait their turn. Whisul publishes no limit, only
+         * "poll every 5 to 10 seconds": 20/s keeps 100 to 200 jobs on that cadence, and each 429 slows every job down
+         * (and halves the rate), so starting low is cheaper than finding the limit by hitting it. More jobs than that
+         * poll less often rather than fail. Until issue 13 it was per process; now replicas share it.
          */
         @WithDefault("20")
         double maxRequestsPerSecond();

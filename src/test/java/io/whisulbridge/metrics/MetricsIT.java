@@ -83,6 +83,7 @@ class MetricsIT {
             "whisul_bridge_budget_poll_wait_seconds_max",
             "whisul_bridge_budget_rate",
             "whisul_bridge_budget_limit",
+            "whisul_bridge_budget_share",
             "whisul_bridge_budget_waiting",
             "whisul_bridge_ready",
             PROMPT_CONSUMER_LAG);
@@ -132,6 +133,9 @@ class MetricsIT {
                 .as("the configured budget")
                 .isEqualTo(limit);
         assertThat(scrape.sum("whisul_bridge_budget_rate")).isBetween(Math.min(1, limit), limit);
+        assertThat(scrape.sum("whisul_bridge_budget_share"))
+                .as("the only instance owns every prompt partition")
+                .isEqualTo(1);
     }
 
     @Test
