@@ -25,10 +25,11 @@ import org.jboss.logging.Logger;
  * released from a single Vert.x timer, so waiting costs no thread. The rate adapts to Whisul's 429s (see
  * {@link AimdRate}).
  *
- * <p>Priorities spend a binding budget where it buys most: a key probe first (every job waits on it), then polls,
- * likeliest to find their job done first, then submits, when submits are paced ({@link SubmitPace}): a submit only
- * adds a job to poll, so while polls wait the jobs in flight get their answers sooner instead of more jobs being
- * started. Unpaced, submits wait in arrival order with the polls.
+ * <p>Priorities spend a binding budget where it buys most, in one order for every poll schedule: a key probe first
+ * (every job waits on it), then polls of jobs Whisul has accepted (the schedule may rank them, likeliest to find their
+ * job done first), then submits, which reach this queue in the tenants' fair order ({@code SubmitQueue}): a submit
+ * only adds a job to poll, so while polls wait the jobs in flight get their answers sooner instead of more jobs being
+ * started. Where submits are paced too ({@link SubmitPace}), they also keep to what jobs have been costing.
  */
 @Startup // its gauges are exported from the start, not from the first Whisul call
 @ApplicationScoped
@@ -139,10 +140,11 @@ public class RequestBudget {
      * go out highest {@code priority} first, in arrival order among equals.
      */
     public Uni<Permit> acquire(double requested) {
-        // Submits go behind polls only where they are paced: unpaced, a schedule polling faster than the budget
-        // allows would keep every submit waiting while its few jobs' polls use the budget up (RequestBudgetIT's jobs,
-        // polled every 100-300 ms, then took 5 times the calls), where in arrival order the budget stretches the polls.
-        double priority = requested <= SUBMIT && pace == null ? 0 : requested;
+        // One order for every schedule (issue 13): polls of jobs Whisul accepted go before any new submit. The cost
+        // falls on schedules that poll faster than the budget allows: their polls are not stretched by submits
+        // waiting among them, so their jobs take more calls (RequestBudgetIT's, polled every 100-300 ms). The
+        // production schedules poll no closer than 5 s.
+        double priority = requested;
         return Uni.createFrom().emitter(emitter -> {
             long now = clock.getAsLong();
             Waiter waiter = new Waiter(emitter, now, priority);

@@ -106,7 +106,7 @@ class RequestBudgetIT {
                     .as("back at the budget within WHISUL_RATE_RECOVERY_TIME")
                     .isBetween(2 * LIMIT * 8 / 10, 2 * LIMIT + ALLOWANCE);
 
-            await().atMost(Duration.ofSeconds(30))
+            await().atMost(Duration.ofSeconds(60))
                     .until(() -> topics.outcomesWhere(outcome -> outcome.key().startsWith(batch))
                                     .size()
                             == PROMPTS);
@@ -172,6 +172,11 @@ class RequestBudgetIT {
                     // calls wait seconds for the budget here: the job deadline and retries must not be what ends a job
                     "whisul.job-max-wait", "60s",
                     "whisul.max-retries", "8",
+                    // polls go before submits (issue 13): at the suite's 100 ms interval 100 jobs' polls alone would
+                    // keep the budget busy for the whole test; every 2 s they still ask 2.5 times the budget
+                    "whisul.poll-initial-delay", "2s",
+                    "whisul.poll-interval", "2s",
+                    "whisul.poll-max-interval", "2s",
                     "bridge.consumer-group", "whisul-bridge-request-budget");
         }
     }

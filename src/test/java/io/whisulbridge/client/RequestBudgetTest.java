@@ -105,7 +105,7 @@ class RequestBudgetTest {
     }
 
     @Test
-    void unpacedSubmitsWaitInArrivalOrderWithThePollsAndOnlyForTheRate() {
+    void unpacedSubmitsWaitBehindPollsToo() {
         RequestBudget unpaced = new RequestBudget(
                 20,
                 Duration.ofSeconds(10),
@@ -134,8 +134,8 @@ class RequestBudgetTest {
                                         - calls.get(0).getItem().grantedAt())
                                 / MS)
                         .toList())
-                .as("a burst of 2, then one per 50 ms in arrival order")
-                .containsExactly(0L, 0L, 50L, 100L, 150L);
+                .as("a burst of 2, then one per 50 ms: the poll first, then the submits in arrival order")
+                .containsExactly(0L, 0L, 100L, 50L, 150L);
     }
 
     @Test
