@@ -132,15 +132,21 @@ public final class PromptParser {
     }
 
     private static String requestId(JsonNode node, String fallback, List<String> errors) {
+        return identifier("request_id", REQUEST_ID, 128, node, fallback, errors);
+    }
+
+    /** A field of the identifier alphabet: {@code absent} when missing, null or breaking the rule (then reported). */
+    private static String identifier(
+            String field, Pattern rule, int maxLength, JsonNode node, String absent, List<String> errors) {
         if (node == null || node.isNull()) {
-            return fallback;
+            return absent;
         }
-        if (node.isTextual() && isValidRequestId(node.asText())) {
+        if (node.isTextual() && rule.matcher(node.asText()).matches()) {
             return node.asText();
         }
-        errors.add("request_id must be a string of 1 to 128 characters from A-Z a-z 0-9 . _ : - (was "
+        errors.add(field + " must be a string of 1 to " + maxLength + " characters from A-Z a-z 0-9 . _ : - (was "
                 + abbreviate(node.toString()) + ")");
-        return fallback;
+        return absent;
     }
 
     private String prompt(JsonNode node, List<String> errors) {
@@ -225,15 +231,7 @@ public final class PromptParser {
 
     /** Absent or null: the default tenant (null here). A tenant that breaks the rule is not echoed. */
     private static String tenant(JsonNode node, List<String> errors) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (node.isTextual() && isValidTenant(node.asText())) {
-            return node.asText();
-        }
-        errors.add("tenant must be a string of 1 to 64 characters from A-Z a-z 0-9 . _ : - (was "
-                + abbreviate(node.toString()) + ")");
-        return null;
+        return identifier("tenant", TENANT, 64, node, null, errors);
     }
 
     static String strictUtf8(byte[] bytes) {
