@@ -104,6 +104,22 @@ class ConfigChecksTest {
     }
 
     @Test
+    void maxQueuedBelowOneIsAProblem() {
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.max-queued", "0"))))
+                .singleElement()
+                .asString()
+                .contains("BRIDGE_MAX_QUEUED");
+    }
+
+    @Test
+    void malformedTenantWeightsAreAProblemNamingTheTenant() {
+        assertThat(ConfigChecks.problems(config(Map.of("bridge.tenant-weights", "gold=4,silver=lots"))))
+                .singleElement()
+                .asString()
+                .contains("BRIDGE_TENANT_WEIGHTS", "'silver'");
+    }
+
+    @Test
     void maxInFlightBelowOneIsAProblem() {
         assertThat(ConfigChecks.problems(config(Map.of("bridge.max-in-flight", "0"))))
                 .singleElement()
