@@ -92,10 +92,18 @@ public final class Bench {
                 "capacity",
                 "ledger-takeover",
                 "archive",
-                "polling-sim");
+                "polling-sim",
+                "fairness");
         /** The full run adds the ledger takeover (it waits for a checkpoint, so the smoke run leaves it out). */
         static final List<String> FULL_SCENARIOS = List.of(
-                "polling-sim", "throughput", "polling", "polling-steady", "capacity", "ledger-takeover", "archive");
+                "polling-sim",
+                "throughput",
+                "polling",
+                "polling-steady",
+                "capacity",
+                "ledger-takeover",
+                "archive",
+                "fairness");
 
         Options withScenarios(List<String> names) {
             for (String n : names) {
@@ -242,6 +250,55 @@ public final class Bench {
 
     record Results(List<Row> rows, double ceilingJobsPerSecond, Map<String, Path> plots, String markdown) {}
 
+    /**
+     * One run of the fairness scenario (issue 13). The quiet tenant B's prompts: how long each took from being
+     * published to its accepted submit arriving at Whisul (through the recording proxy). The flooding tenant A: its
+     * accepted submits and its outcomes over the run. The budget's use: Whisul's requests over the run, and in B's
+     * window (from B's publish to B's last submit) the polls and A's submits that shared the budget with B's.
+     */
+    record FairRun(
+            String run,
+            String settings,
+            int flood,
+            int quiet,
+            int quietSubmitted,
+            double quietP50,
+            double quietP95,
+            double quietMax,
+            double seconds,
+            long floodSubmits,
+            long floodSongs,
+            double requestsPerSecond,
+            double quietWindowSeconds,
+            long quietWindowPolls,
+            long quietWindowFloodSubmits) {
+
+        double floodSubmitsPerMinute() {
+            return floodSubmits / seconds * 60;
+        }
+
+        double floodSongsPerMinute() {
+            return floodSongs / seconds * 60;
+        }
+    }
+
+    /** Fairness scenario sizes (issue 13): full run only. */
+    static final int FAIR_FLOOD = 5_000;
+
+    static final int FAIR_QUIET = 50;
+    /** The shipped request budget, binding: 50 prompts alone take 2.5 s of it. */
+    static final String FAIR_BUDGET = "20";
+    /** Emulator job lengths, uniform: short, so that the run is short; all end before the default first poll (5 s). */
+    static final Duration FAIR_JOB_MIN = Duration.ofSeconds(2);
+
+    static final Duration FAIR_JOB_MAX = Duration.ofSeconds(4);
+    /** B publishes this long after A's flood (and not before A's first submit reached Whisul). */
+    static final Duration FAIR_LEAD = Duration.ofSeconds(2);
+    /** A flood run lasts at least this long from A's publish, for A's throughput. */
+    static final Duration FAIR_WINDOW = Duration.ofSeconds(120);
+    /** The labelled variant's in-flight limit: about what 20 requests/s keep busy (2 calls per job, ~6 s per job). */
+    static final String FAIR_VARIANT_IN_FLIGHT = "50";
+
     public static void main(String[] args) throws Exception {
         Options options = Arrays.asList(args).contains("--smoke") ? Options.smoke() : Options.full();
         // which scenarios: --scenarios=a,b (e.g. -Dbench.args=--scenarios=polling-steady with -Pbench), or the
@@ -284,6 +341,7 @@ public final class Bench {
     private final List<LedgerTakeover.Result> takeovers = new ArrayList<>();
     private final List<String> archiveFigures = new ArrayList<>();
     private final List<PollingSimulation.Result> simulated = new ArrayList<>();
+    private final List<FairRun> fairRuns = new ArrayList<>();
 
     Bench(Options options) {
         this.o = options;
@@ -344,6 +402,9 @@ public final class Bench {
             }
             if (o.scenarios().contains("archive")) {
                 archive();
+            }
+            if (o.scenarios().contains("fairness")) {
+                fairness();
             }
             emulator.close();
         } finally {
@@ -594,6 +655,99 @@ public final class Bench {
         }
     }
 
+    /**
+     * Fair shares between tenants (issue 13): the packaged bridge at the shipped budget of 20 requests/s and the
+     * default (backoff) poll schedule, jobs of 2-4 s, through the recording proxy, which notes when each prompt's
+     * submit arrived. Run 1: tenant B publishes 50 prompts alone. Run 2: tenant A publishes 5,000, then B 50 while A's
+     * flood is being submitted. Each run has a bridge of its own on topics of its own. A third run, a labelled
+     * variant, repeats run 2 with a smaller in-flight limit.
+     */
+    private void fairness() throws Exception {
+        emulator.reset().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        emulator.updateSettings(s -> s.jobDuration(FAIR_JOB_MIN, FAIR_JOB_MAX));
+        RecordingProxy proxy = new RecordingProxy(emulator.port(), 3 * (FAIR_FLOOD + FAIR_QUIET));
+        String proxyId = await(vertx.deployVerticle(proxy));
+        String viaProxy = "http://127.0.0.1:" + proxy.port() + "/api";
+        String settings = "budget " + FAIR_BUDGET + "/s, backoff (default), jobs " + FAIR_JOB_MIN.toSeconds() + "-"
+                + FAIR_JOB_MAX.toSeconds() + " s";
+        try {
+            Map<String, String> env = Map.of("WHISUL_MAX_REQUESTS_PER_SECOND", FAIR_BUDGET);
+            Scenario alone = new Scenario("fair-alone");
+            try (BenchProcess p = alone.startBridge("backoff", "512m", env, viaProxy)) {
+                fairRuns.add(alone.fairRun(
+                        p, proxy, "B alone", settings + ", in flight 1000 (default)", 0, FAIR_QUIET, null));
+            }
+            Scenario behind = new Scenario("fair-flood");
+            try (BenchProcess p = behind.startBridge("backoff", "512m", env, viaProxy)) {
+                fairRuns.add(behind.fairRun(
+                        p,
+                        proxy,
+                        "B behind A",
+                        settings + ", in flight 1000 (default)",
+                        FAIR_FLOOD,
+                        FAIR_QUIET,
+                        FAIR_WINDOW));
+            }
+            Scenario variant = new Scenario("fair-flood-if");
+            Map<String, String> small = Map.of(
+                    "WHISUL_MAX_REQUESTS_PER_SECOND", FAIR_BUDGET, "BRIDGE_MAX_IN_FLIGHT", FAIR_VARIANT_IN_FLIGHT);
+            try (BenchProcess p = variant.startBridge("backoff", "512m", small, viaProxy)) {
+                fairRuns.add(variant.fairRun(
+                        p,
+                        proxy,
+                        "variant: B behind A, in flight " + FAIR_VARIANT_IN_FLIGHT,
+                        settings + ", BRIDGE_MAX_IN_FLIGHT=" + FAIR_VARIANT_IN_FLIGHT,
+                        FAIR_FLOOD,
+                        FAIR_QUIET,
+                        FAIR_WINDOW));
+            }
+        } finally {
+            await(vertx.undeploy(proxyId));
+        }
+        fairRuns.forEach(r -> log("fairness: " + r));
+    }
+
+    static String fairnessMarkdown(List<FairRun> runs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(
+                "| run | settings | A prompts | B prompts | B submitted | B publish→submit p50 s | p95 s | max s | run s | A submits/min | A songs/min | Whisul requests/s | B's window s | polls in B's window | A submits in B's window |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (FairRun r : runs) {
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %d | %d | %d | %s | %s | %s | %.1f | %s | %s | %.1f | %.1f | %d | %d |%n",
+                    r.run(),
+                    r.settings(),
+                    r.flood(),
+                    r.quiet(),
+                    r.quietSubmitted(),
+                    f2(r.quietP50()),
+                    f2(r.quietP95()),
+                    f2(r.quietMax()),
+                    r.seconds(),
+                    r.flood() == 0 ? "–" : f0(r.floodSubmitsPerMinute()),
+                    r.flood() == 0 ? "–" : f0(r.floodSongsPerMinute()),
+                    r.requestsPerSecond(),
+                    r.quietWindowSeconds(),
+                    r.quietWindowPolls(),
+                    r.quietWindowFloodSubmits()));
+        }
+        FairRun alone = runs.stream().filter(r -> r.flood() == 0).findFirst().orElse(null);
+        if (alone != null) {
+            for (FairRun r : runs) {
+                if (r.flood() > 0) {
+                    sb.append(String.format(
+                            Locale.ROOT,
+                            "%n%s: B's p95 is %.2f× its p95 alone (target: within 2×); p50 %.2f×.%n",
+                            r.run(),
+                            r.quietP95() / alone.quietP95(),
+                            r.quietP50() / alone.quietP50()));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     // ---------------------------------------------------------------- the emulator's own ceiling
 
     /** Jobs per second the emulator completes for a plain client doing what the bridge does: submit, then poll to done. */
@@ -777,6 +931,181 @@ public final class Bench {
                         topics.prompts(), id, "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\"}"));
             }
             p.flush();
+        }
+
+        /**
+         * Warms the bridge up: two prompts of the tenant {@code warmup} on each partition of the prompt topic, and
+         * waits for their outcomes. A bridge that has just become ready is still replaying its ledger and opening its
+         * partitions for several seconds (the first "B alone" run measured 6 s of it); afterwards no warm-up job is
+         * left polling.
+         */
+        void warmUp(BenchProcess bridge) throws Exception {
+            KafkaProducer<String, String> p = producer();
+            int partitions = p.partitionsFor(topics.prompts()).size();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 2 * partitions; i++) {
+                String id = prefix + "-warmup-" + i;
+                ids.add(id);
+                p.send(new ProducerRecord<>(
+                        topics.prompts(),
+                        i % partitions,
+                        id,
+                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\",\"tenant\":\"warmup\"}"));
+            }
+            p.flush();
+            long giveUp = System.currentTimeMillis() + 90_000;
+            while (!outcomes.keySet().containsAll(ids)
+                    && System.currentTimeMillis() < giveUp
+                    && bridge.process.isAlive()) {
+                Thread.sleep(100);
+            }
+            log(name + ": warm-up " + ids.stream().filter(outcomes::containsKey).count() + "/" + ids.size()
+                    + " outcomes");
+        }
+
+        /** Publishes {@code count} prompts of {@code tenant} at once, noting when each was sent. */
+        List<String> publishAs(String tenant, int count, Map<String, Long> sentAt) {
+            KafkaProducer<String, String> p = producer();
+            List<String> ids = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String id = prefix + "-" + tenant + "-" + i;
+                published.incrementAndGet();
+                ids.add(id);
+                sentAt.put(id, System.currentTimeMillis());
+                p.send(new ProducerRecord<>(
+                        topics.prompts(),
+                        id,
+                        "{\"request_id\":\"" + id + "\",\"prompt\":\"" + prompt(id) + "\",\"tenant\":\"" + tenant
+                                + "\"}"));
+            }
+            p.flush();
+            return ids;
+        }
+
+        /**
+         * One fairness run, on a warmed-up bridge ({@link #warmUp}): A publishes {@code flood} prompts (none: B
+         * alone), then, {@link #FAIR_LEAD} later and once A's first submit has reached Whisul, B publishes
+         * {@code quiet}. Ends when every B prompt has been submitted and, with a flood, {@code window} after A's
+         * publish (at most 5 minutes after B's).
+         */
+        FairRun fairRun(
+                BenchProcess p,
+                RecordingProxy proxy,
+                String run,
+                String settings,
+                int flood,
+                int quiet,
+                Duration window)
+                throws Exception {
+            collect();
+            sample(p);
+            warmUp(p);
+            emulator.resetStats();
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            long start = System.currentTimeMillis();
+            List<String> a = publishAs("a", flood, sentAt);
+            if (flood > 0) {
+                log(name + ": A published " + flood + " prompts in " + (System.currentTimeMillis() - start) + " ms");
+                long due = start + FAIR_LEAD.toMillis();
+                long giveUp = start + 60_000;
+                while ((System.currentTimeMillis() < due || a.stream().noneMatch(id -> submitted(proxy, id) > 0))
+                        && System.currentTimeMillis() < giveUp
+                        && p.process.isAlive()) {
+                    Thread.sleep(20);
+                }
+            }
+            long quietFrom = System.currentTimeMillis();
+            List<String> b = publishAs("b", quiet, sentAt);
+            log(name + ": B published " + quiet + " prompts"
+                    + (flood > 0 ? " " + (quietFrom - start) + " ms after A's" : ""));
+            long giveUp = quietFrom + Duration.ofMinutes(5).toMillis();
+            long windowEnd = window == null ? 0 : start + window.toMillis();
+            long lastReport = System.currentTimeMillis();
+            while (p.process.isAlive()
+                    && System.currentTimeMillis() < giveUp
+                    && (b.stream().filter(id -> submitted(proxy, id) > 0).count() < quiet
+                            || System.currentTimeMillis() < windowEnd)) {
+                Thread.sleep(100);
+                if (System.currentTimeMillis() - lastReport > 15000) {
+                    lastReport = System.currentTimeMillis();
+                    log(name + ": B "
+                            + b.stream().filter(id -> submitted(proxy, id) > 0).count() + "/" + quiet
+                            + " submitted; A "
+                            + a.stream().filter(id -> submitted(proxy, id) > 0).count()
+                            + " submitted, " + outcomes.size() + " outcomes");
+                }
+            }
+            long end = System.currentTimeMillis();
+            EmulatorStats st = emulator.stats();
+            stop.set(true);
+            if (producer != null) {
+                producer.close();
+            }
+            if (!p.process.isAlive()) {
+                log(name + ": the bridge died:\n" + p.tail());
+            }
+            long[] waits = new long[quiet];
+            int n = 0;
+            long lastQuiet = quietFrom;
+            for (String id : b) {
+                long at = submitted(proxy, id);
+                if (at > 0) {
+                    waits[n++] = at - sentAt.get(id);
+                    lastQuiet = Math.max(lastQuiet, at);
+                }
+            }
+            Arrays.sort(waits, 0, n);
+            long windowFrom = quietFrom;
+            long windowTo = lastQuiet;
+            long floodSubmits = 0;
+            long floodInWindow = 0;
+            for (String id : a) {
+                long at = submitted(proxy, id);
+                if (at > 0 && at <= end) {
+                    floodSubmits++;
+                    if (at >= windowFrom && at <= windowTo) {
+                        floodInWindow++;
+                    }
+                }
+            }
+            long floodSongs = a.stream()
+                    .map(outcomes::get)
+                    .filter(x -> x != null && !x.failed() && x.receivedAt() <= end)
+                    .count();
+            long polls = 0;
+            for (RecordingProxy.JobTrace t : proxy.jobs.values()) {
+                long[] times = t.polls;
+                int count = Math.min(t.pollCount, times.length);
+                for (int i = 0; i < count; i++) {
+                    if (times[i] >= windowFrom && times[i] <= windowTo) {
+                        polls++;
+                    }
+                }
+            }
+            double seconds = (end - start) / 1000.0;
+            double requests = st.requests(EmulatorStats.GENERATE) + st.requests(EmulatorStats.JOB);
+            return new FairRun(
+                    run,
+                    settings,
+                    flood,
+                    quiet,
+                    n,
+                    pct(waits, n, 50) / 1000.0,
+                    pct(waits, n, 95) / 1000.0,
+                    n == 0 ? Double.NaN : waits[n - 1] / 1000.0,
+                    seconds,
+                    floodSubmits,
+                    floodSongs,
+                    requests / seconds,
+                    (windowTo - windowFrom) / 1000.0,
+                    polls,
+                    floodInWindow);
+        }
+
+        /** When the prompt of request {@code id} was first accepted by Whisul (at the proxy), or 0. */
+        long submitted(RecordingProxy proxy, String id) {
+            Long at = proxy.submittedAt.get(prompt(id));
+            return at == null ? 0 : at;
         }
 
         Thread collect() {
@@ -1353,6 +1682,11 @@ public final class Bench {
         if (!simulated.isEmpty()) {
             sb.append("\nPolling, simulated (issue 15; optimum at each row's own p95 lag):\n\n")
                     .append(PollingSimulation.markdown(simulated));
+        }
+        if (!fairRuns.isEmpty()) {
+            sb.append("\nFairness between tenants (issue 13; B's publish→submit = from B's prompt published to its"
+                            + " accepted submit arriving at Whisul):\n\n")
+                    .append(fairnessMarkdown(fairRuns));
         }
         if (!takeovers.isEmpty()) {
             sb.append("\nLedger takeover (one partition, bridge at -Xmx512m):\n\n")

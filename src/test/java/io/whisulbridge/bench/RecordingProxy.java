@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * A pass-through HTTP proxy between a bridge and the emulator that notes, per Whisul job, when it was accepted and
  * when each poll reached Whisul, and which poll first saw it finished. The emulator counts polls per job but keeps
  * no poll times, and exposes no per-job finish time: this is how the harness measures poll gaps (slippage) and
- * narrows each job's finish time from outside.
+ * narrows each job's finish time from outside. Optionally it also notes when each prompt's accepted submit arrived,
+ * for a bounded number of prompts ({@link #submittedAt}): the fairness scenario's publish-to-submit times.
  */
 final class RecordingProxy extends AbstractVerticle {
 
@@ -45,14 +46,28 @@ final class RecordingProxy extends AbstractVerticle {
     }
 
     private static final Pattern JOB_ID = Pattern.compile("\"job_id\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern PROMPT = Pattern.compile("\"prompt\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     final Map<String, JobTrace> jobs = new ConcurrentHashMap<>();
+    /**
+     * Prompt text (as sent, JSON-escaped) to the time its first accepted submit (202) arrived at the proxy, epoch ms.
+     * At most {@code maxSubmitTimes} prompts: past the cap further prompts are not noted.
+     */
+    final Map<String, Long> submittedAt = new ConcurrentHashMap<>();
+
     private final int targetPort;
+    private final int maxSubmitTimes;
     private HttpServer server;
     private HttpClient client;
 
     RecordingProxy(int targetPort) {
+        this(targetPort, 0);
+    }
+
+    /** Also notes submit arrival times for up to {@code maxSubmitTimes} prompts. */
+    RecordingProxy(int targetPort, int maxSubmitTimes) {
         this.targetPort = targetPort;
+        this.maxSubmitTimes = maxSubmitTimes;
     }
 
     int port() {
@@ -88,7 +103,7 @@ final class RecordingProxy extends AbstractVerticle {
                             out.send(body)
                                     .onSuccess(resp -> resp.body()
                                             .onSuccess(answer -> {
-                                                note(path, at, resp.statusCode(), answer);
+                                                note(path, at, resp.statusCode(), body, answer);
                                                 var r = req.response().setStatusCode(resp.statusCode());
                                                 resp.headers().forEach((k, v) -> {
                                                     if (!k.equalsIgnoreCase("connection")
@@ -111,7 +126,7 @@ final class RecordingProxy extends AbstractVerticle {
         }
     }
 
-    private void note(String path, long at, int status, Buffer answer) {
+    private void note(String path, long at, int status, Buffer request, Buffer answer) {
         long answeredAt = System.currentTimeMillis();
         if (path.endsWith("/generate") && status == 202) {
             Matcher m = JOB_ID.matcher(answer.toString());
@@ -119,6 +134,12 @@ final class RecordingProxy extends AbstractVerticle {
                 JobTrace t = jobs.computeIfAbsent(m.group(1), k -> new JobTrace());
                 t.acceptedAt = at;
                 t.acceptedAnsweredAt = answeredAt;
+            }
+            if (submittedAt.size() < maxSubmitTimes) {
+                Matcher p = PROMPT.matcher(request.toString());
+                if (p.find()) {
+                    submittedAt.putIfAbsent(p.group(1), at);
+                }
             }
         } else if (path.contains("/jobs/")) {
             String id = path.substring(path.lastIndexOf('/') + 1);
