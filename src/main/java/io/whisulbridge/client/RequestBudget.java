@@ -239,7 +239,8 @@ public class RequestBudget {
         return share.fraction() > 0;
     }
 
-    private synchronized double currentRate() {
+    /** Calls per second this instance may make now: its share of the budget, lowered by 429s; 0 without a share. */
+    public synchronized double currentRate() {
         double now = rate.rate(clock.getAsLong());
         return isOpen() ? now : 0;
     }

@@ -6,6 +6,7 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.vertx.mutiny.core.Vertx;
 import io.whisulbridge.archive.SongArchiver;
 import io.whisulbridge.client.ApiKeyGate;
+import io.whisulbridge.client.RequestBudget;
 import io.whisulbridge.config.BridgeConfig;
 import io.whisulbridge.config.Channels;
 import io.whisulbridge.config.ConfigChecks;
@@ -89,6 +90,7 @@ public class PromptPipeline {
             BridgeMetrics metrics,
             FencedWriter writer,
             Vertx vertx,
+            RequestBudget budget,
             BridgeConfig config) {
         ConfigChecks.requireValid(config);
         this.jobs = jobs;
@@ -103,7 +105,8 @@ public class PromptPipeline {
         this.queue = new SubmitQueue(
                 config.bridge().maxQueued(),
                 config.bridge().maxInFlight(),
-                TenantWeights.parse(config.bridge().tenantWeights().orElse("")));
+                TenantWeights.parse(config.bridge().tenantWeights().orElse("")),
+                () -> SubmitQueue.lanesFor(budget.currentRate()));
         this.finished = new FinishedRequests(config.bridge().ledger().rememberedRequests());
         metrics.registerInFlight(queue::inFlight, queue::mostInFlightAtOnce);
         metrics.registerQueued(queue::queued, config.bridge().maxQueued());
@@ -223,7 +226,10 @@ public class PromptPipeline {
                         : ledger.recordQueued(job).invoke(job::queueRecorded);
             case QUEUED -> queue.turn(job).invoke(job::dequeued);
             case DEQUEUED -> recordIntent(job);
-            case SUBMITTING -> jobs.submit(job).invoke(() -> submitted(job)).replaceWithVoid();
+            case SUBMITTING ->
+                jobs.submit(job, () -> queue.permitted(job))
+                        .invoke(() -> submitted(job))
+                        .replaceWithVoid();
             case ACCEPTED -> ledger.recordSubmitted(job).invoke(job::acceptanceRecorded);
             case POLLING -> jobs.pollUntilDone(job).replaceWithVoid();
             case ARCHIVING -> archiver.archive(job).invoke(job::archived).replaceWithVoid();
@@ -237,9 +243,8 @@ public class PromptPipeline {
     }
 
     private void submitted(Job job) {
-        if (queue.submitted(job)) {
-            tenants.submitted(job.event().tenantOrDefault(), job.age());
-        }
+        queue.permitted(job); // a submit decided without a permit (the job left) gives its lane back here
+        tenants.submitted(job.event().tenantOrDefault(), job.age());
     }
 
     private Uni<Void> recordIntent(Job job) {

@@ -10,25 +10,25 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * Who may submit next. Prompts are read ahead of Whisul into per-tenant queues ({@code maxQueued} slots, durable in
  * the ledger as QUEUED before their records are acknowledged) and leave them in weighted fair order ({@link FairQueue})
- * for one of {@code maxInFlight} slots of jobs Whisul knows. At most {@link #SUBMIT_LANES} jobs submit at once, so
- * the order chosen here is the order in which submits reach the request budget: with every job dealt out at once
- * they would wait there in arrival order, the flood's first.
+ * for one of {@code maxInFlight} slots of jobs Whisul knows. Only a few jobs at a time are between their turn and the
+ * request budget letting their submit out (a submit lane each, see {@link #lanesFor}), so the order chosen here is the
+ * order in which submits leave: with every job dealt out at once they would wait at the budget in arrival order, the
+ * flood's first.
  *
  * <p>Every job holds one kind of slot at a time, and what it holds is known here, so releasing a job gives back
  * exactly what it held, whatever state it ended in. Jobs taken over from the ledger wait ahead of new ones.
  */
 public final class SubmitQueue {
 
-    /**
-     * Submits under way at once (waiting for the key, the budget or Whisul's answer). Enough to keep a 20-request/s
-     * budget busy at a 500 ms answer time with room to spare; few enough that a quiet tenant's prompt waits behind
-     * at most this many of a flood's.
-     */
-    public static final int SUBMIT_LANES = 16;
+    /** Fewest submit lanes: a dealt job's INTENT entry is written while the one before it waits at the budget. */
+    public static final int MIN_LANES = 4;
+    /** Lanes per request/s: a quarter of a second of the budget's submits waits dealt, in fair order, no more. */
+    static final double LANE_SECONDS = 0.25;
 
     private enum Hold {
         /** A queue slot, the job not queued yet (or not a job yet: a record being read). */
@@ -37,21 +37,33 @@ public final class SubmitQueue {
         WAITING,
         /** An in-flight slot. */
         IN_FLIGHT,
-        /** An in-flight slot and a submit lane. */
+        /** An in-flight slot and a submit lane, until the budget lets its submit out. */
         SUBMITTING
     }
 
     private final Admission queueSlots;
     private final Admission inFlightSlots;
     private final FairQueue<Job> fair;
+    private final IntSupplier lanes;
     private final Map<Job, Hold> holds = new IdentityHashMap<>();
     private final Map<Job, UniEmitter<? super Void>> turns = new IdentityHashMap<>();
     private int lanesInUse;
 
-    public SubmitQueue(int maxQueued, int maxInFlight, TenantWeights weights) {
+    /** @param lanes how many jobs may be between their turn and their submit's permit: see {@link #lanesFor} */
+    public SubmitQueue(int maxQueued, int maxInFlight, TenantWeights weights, IntSupplier lanes) {
         this.queueSlots = new Admission(maxQueued);
         this.inFlightSlots = new Admission(maxInFlight);
         this.fair = new FairQueue<>(weights::of);
+        this.lanes = lanes;
+    }
+
+    /**
+     * Lanes for a budget letting {@code callsPerSecond} out: a quarter second's worth, at least {@link #MIN_LANES}. So a
+     * quiet tenant's prompt waits behind at most that many of a flood's submits (at the shipped 20/s: 5, a quarter
+     * of a second), while a large budget is never held back by the lanes.
+     */
+    public static int lanesFor(double callsPerSecond) {
+        return (int) Math.max(MIN_LANES, Math.min(Integer.MAX_VALUE / 2.0, Math.ceil(callsPerSecond * LANE_SECONDS)));
     }
 
     // ---- intake ------------------------------------------------------------------------------------------------
@@ -89,12 +101,13 @@ public final class SubmitQueue {
      * also when it has had its turn already (a step tried again).
      */
     public boolean tryTurnNow(Job job) {
+        int open = lanes.getAsInt(); // asked outside this lock: it takes the request budget's
         synchronized (this) {
             Hold hold = holds.get(job);
             if (hold == Hold.IN_FLIGHT || hold == Hold.SUBMITTING) {
                 return true;
             }
-            if (hold != Hold.QUEUE_SLOT || fair.size() > 0 || lanesInUse >= SUBMIT_LANES) {
+            if (hold != Hold.QUEUE_SLOT || fair.size() > 0 || lanesInUse >= open) {
                 return false;
             }
             if (!inFlightSlots.tryAcquire()) {
@@ -131,10 +144,10 @@ public final class SubmitQueue {
     }
 
     /**
-     * The job's submit is over (accepted or decided): its lane goes to the next in line. False when it held no lane
-     * (a job resumed past the queue, or a step tried again).
+     * The budget let the job's submit out (or its submit is over): its lane goes to the next in line. False when it
+     * held no lane (a job resumed past the queue, or a later retry of its submit).
      */
-    public boolean submitted(Job job) {
+    public boolean permitted(Job job) {
         synchronized (this) {
             if (holds.get(job) != Hold.SUBMITTING) {
                 return false;
@@ -187,8 +200,9 @@ public final class SubmitQueue {
     private void deal() {
         List<UniEmitter<? super Void>> granted = new ArrayList<>();
         List<Job> dealt = new ArrayList<>();
+        int open = lanes.getAsInt(); // asked outside this lock: it takes the request budget's
         synchronized (this) {
-            while (fair.size() > 0 && lanesInUse < SUBMIT_LANES && inFlightSlots.tryAcquire()) {
+            while (fair.size() > 0 && lanesInUse < open && inFlightSlots.tryAcquire()) {
                 Job next = fair.poll();
                 holds.put(next, Hold.SUBMITTING);
                 lanesInUse++;

@@ -96,7 +96,12 @@ public class JobDriver {
 
     /** Ends with the job accepted (now polling) or done (rejected, or out of retries). */
     public Uni<Job> submit(Job job) {
-        return repeatWhile(job, Job.Phase.SUBMITTING, this::submitOnce);
+        return submit(job, () -> {});
+    }
+
+    /** As {@link #submit(Job)}; {@code permitted} runs each time the request budget lets one of its submits out. */
+    public Uni<Job> submit(Job job, Runnable permitted) {
+        return repeatWhile(job, Job.Phase.SUBMITTING, current -> submitOnce(current, permitted));
     }
 
     /** The backoff poll stream: ends with the job done, whatever Whisul says. */
@@ -135,12 +140,14 @@ public class JobDriver {
         return delays.sleep(job.nextDelay());
     }
 
-    private Uni<Job> submitOnce(Job job) {
+    private Uni<Job> submitOnce(Job job, Runnable permitted) {
         job.callStarted(); // a hand-over waits for this answer to reach the ledger rather than let Whisul be paid twice
         return tracing.call(
                         job,
                         "whisul.submit",
-                        () -> whisul.submit(job.event().prompt(), writer.fence(job.partition())),
+                        () -> whisul.submit(
+                                job.event().prompt(),
+                                writer.fence(job.partition()).invoke(permitted)),
                         JobDriver::name)
                 .map(answer -> {
                     policy.onSubmit(job, answer, Instant.now());

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class SubmitQueueTest {
 
-    private static final int LANES = SubmitQueue.SUBMIT_LANES;
+    private static final int LANES = SubmitQueue.MIN_LANES;
 
     private int ids;
 
@@ -36,7 +36,7 @@ class SubmitQueueTest {
 
     @Test
     void aJobTakesItsTurnAtOnceWhenNothingIsQueuedAndTradesItsQueueSlotForAnInFlightSlot() {
-        SubmitQueue queue = new SubmitQueue(10, 10, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(10, 10, TenantWeights.EQUAL, () -> LANES);
         Job job = admitted(queue, null);
 
         assertThat(queue.tryTurnNow(job)).isTrue();
@@ -47,7 +47,7 @@ class SubmitQueueTest {
 
     @Test
     void whileEveryLaneIsTakenNewJobsWaitAndTheQuietTenantGoesBeforeTheFloodsBacklog() {
-        SubmitQueue queue = new SubmitQueue(1000, 1000, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(1000, 1000, TenantWeights.EQUAL, () -> LANES);
         List<Job> submitting = new ArrayList<>();
         for (int i = 0; i < LANES; i++) {
             submitting.add(admitted(queue, "flood"));
@@ -64,19 +64,27 @@ class SubmitQueueTest {
         Job quiet = admitted(queue, "quiet");
         UniAssertSubscriber<Void> quietTurn = turn(queue, quiet);
 
-        queue.submitted(submitting.get(0)); // a lane frees: the flood's first waiter takes it
-        queue.submitted(submitting.get(1)); // another: the quiet tenant's turn, not the flood's second
+        queue.permitted(submitting.get(0)); // a lane frees: the flood's first waiter takes it
+        queue.permitted(submitting.get(1)); // another: the quiet tenant's turn, not the flood's second
 
         floodTurns.get(0).assertCompleted();
         quietTurn.assertCompleted();
         floodTurns.get(1).assertNotTerminated();
         assertThat(queue.queued()).isEqualTo(99);
+        assertThat(flood.get(1).state()).isEqualTo(Job.State.ADMITTED);
         assertThat(queue.queuedPerTenant()).containsExactly(Map.entry("flood", 99));
     }
 
     @Test
+    void lanesFollowTheBudgetAQuarterSecondOfSubmitsAndNeverFewerThanTheMinimum() {
+        assertThat(SubmitQueue.lanesFor(0)).isEqualTo(SubmitQueue.MIN_LANES);
+        assertThat(SubmitQueue.lanesFor(20)).isEqualTo(5);
+        assertThat(SubmitQueue.lanesFor(100_000)).isEqualTo(25_000);
+    }
+
+    @Test
     void theInFlightLimitHoldsAndAReleaseDealsTheFreedSlotInFairOrder() {
-        SubmitQueue queue = new SubmitQueue(100, 2, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(100, 2, TenantWeights.EQUAL, () -> LANES);
         Job first = admitted(queue, "a");
         Job second = admitted(queue, "a");
         assertThat(queue.tryTurnNow(first)).isTrue();
@@ -96,7 +104,7 @@ class SubmitQueueTest {
 
     @Test
     void theReadAheadIsBoundedSoTheIntakePausesWhenItIsFull() {
-        SubmitQueue queue = new SubmitQueue(3, 1, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(3, 1, TenantWeights.EQUAL, () -> LANES);
         for (int i = 0; i < 3; i++) {
             admitted(queue, "a");
         }
@@ -110,7 +118,7 @@ class SubmitQueueTest {
 
     @Test
     void releasingAJobGivesBackExactlyWhatItHeldWhateverStateItEndedIn() {
-        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL, () -> LANES);
         Job inFlight = admitted(queue, "a");
         assertThat(queue.tryTurnNow(inFlight)).isTrue();
         Job waiting = admitted(queue, "a");
@@ -128,7 +136,7 @@ class SubmitQueueTest {
 
     @Test
     void jobsHandedOverLeaveTheirTenantsQueuesAndNeverGetATurn() {
-        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL, () -> LANES);
         Job running = admitted(queue, "a");
         assertThat(queue.tryTurnNow(running)).isTrue();
         Job leaving = admitted(queue, "a");
@@ -147,7 +155,7 @@ class SubmitQueueTest {
 
     @Test
     void aJobResumedPastTheQueueGetsAnInFlightSlotAheadOfQueuedJobs() {
-        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL);
+        SubmitQueue queue = new SubmitQueue(10, 1, TenantWeights.EQUAL, () -> LANES);
         Job running = admitted(queue, "a");
         assertThat(queue.tryTurnNow(running)).isTrue();
         Job queued = admitted(queue, "a");
