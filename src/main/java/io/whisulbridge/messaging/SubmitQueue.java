@@ -53,7 +53,7 @@ public final class SubmitQueue {
     public SubmitQueue(int maxQueued, int maxInFlight, TenantWeights weights, IntSupplier lanes) {
         this.queueSlots = new Admission(maxQueued);
         this.inFlightSlots = new Admission(maxInFlight);
-        this.fair = new FairQueue<>(weights::of);
+        this.fair = new FairQueue<>(weights::of, System::nanoTime);
         this.lanes = lanes;
     }
 
@@ -115,6 +115,7 @@ public final class SubmitQueue {
             }
             holds.put(job, Hold.SUBMITTING);
             lanesInUse++;
+            fair.charge(job.event().tenantOrDefault());
         }
         queueSlots.release();
         return true;
