@@ -122,11 +122,21 @@ public class FencedWriter {
      * the lease keeps calls leaving at the pace the request budget lets them out, not in bursts at each commit.
      */
     public Uni<Void> fence(int partition) {
-        long provenAt = generationProvenAt;
-        if (owned.test(partition) && provenAt != 0 && System.nanoTime() - provenAt < lease.toNanos()) {
-            return Uni.createFrom().voidItem();
-        }
-        return enqueue(partition, null).replaceWithVoid();
+        // decided when the gate runs, not when it is built: a submit builds its gate and then waits for the budget,
+        // for seconds or (frozen) for longer than a session; a lease that held then proves nothing now
+        // (LifecycleFaultIT: a thawed process sent three submits its group had given away, one per budget permit)
+        return Uni.createFrom().deferred(() -> {
+            long provenAt = generationProvenAt;
+            if (owned.test(partition) && provenAt != 0 && System.nanoTime() - provenAt < lease.toNanos()) {
+                return Uni.createFrom().voidItem();
+            }
+            return enqueue(partition, null).replaceWithVoid();
+        });
+    }
+
+    /** Test seam: as if a transaction's offsets had reached the coordinator at {@code nanos} (0: never). */
+    void provenAt(long nanos) {
+        generationProvenAt = nanos;
     }
 
     private Uni<RecordMetadata> enqueue(int partition, ProducerRecord<String, String> record) {
@@ -211,12 +221,24 @@ public class FencedWriter {
             long offsetsSentAt = System.nanoTime();
             transactional.sendOffsetsToTransaction(fenceOffsets(), generation);
             transactional.commitTransaction();
-            generationProvenAt = offsetsSentAt;
+            // the coordinator checked the generation when the offsets went out; a process paused (frozen) between
+            // that and the commit's answer learns of the commit only afterwards, when the proof may be stale: its
+            // writes stand (they were fenced), but no gate opens on it
+            boolean fresh = System.nanoTime() - offsetsSentAt < lease.toNanos();
+            generationProvenAt = fresh ? offsetsSentAt : 0;
             for (int i = 0; i < admitted.size(); i++) {
                 RecordMetadata metadata =
                         sent.get(i) == null ? null : sent.get(i).get();
                 noteFenceOffset(admitted.get(i).record(), metadata);
-                admitted.get(i).done().complete(metadata);
+                if (admitted.get(i).record() == null && !fresh) {
+                    admitted.get(i)
+                            .done()
+                            .completeExceptionally(new FencedWriteException(
+                                    "the commit that was to prove the generation came back after more than the lease "
+                                            + "(this process was paused); proving it again"));
+                } else {
+                    admitted.get(i).done().complete(metadata);
+                }
             }
         } catch (ProducerFencedException
                 | OutOfOrderSequenceException

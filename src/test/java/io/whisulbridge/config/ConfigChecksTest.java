@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import io.whisulbridge.support.BridgeConfigs;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,21 +19,12 @@ class ConfigChecksTest {
 
     private static final BridgeConfig DEFAULTS = config(Map.of());
 
-    /** The mapping as SmallRye builds it, from the defaults plus a key plus {@code overrides}. */
     static BridgeConfig config(Map<String, String> overrides) {
-        Map<String, String> properties = new HashMap<>();
-        properties.put("whisul.api-key", "wk_test_123");
-        properties.putAll(overrides);
-        SmallRyeConfig config = quarkusDurations()
-                .withMapping(BridgeConfig.class)
-                .withSources(new PropertiesConfigSource(properties, "test", 500))
-                .build();
-        return config.getConfigMapping(BridgeConfig.class);
+        return BridgeConfigs.config(overrides);
     }
 
-    /** Quarkus reads {@code 5s} as well as {@code PT5S}; plain SmallRye only the latter. */
     private static SmallRyeConfigBuilder quarkusDurations() {
-        return new SmallRyeConfigBuilder().withConverter(Duration.class, 200, new DurationConverter());
+        return BridgeConfigs.quarkusDurations();
     }
 
     @Test

@@ -451,7 +451,12 @@ class LifecycleFaultIT {
             scenario.publish(ids);
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> a.metric("whisul_bridge_jobs_in_flight").orElse(0) >= 5);
+                    // admitted, not dealt: a job is dealt a slot only as the submit before it gets its permit, so
+                    // waiting for 5 in flight would freeze a at the moment a submit leaves (and b, finding only its
+                    // intent in the ledger, would rightly submit it again)
+                    .until(() -> a.metric("whisul_bridge_jobs_in_flight").orElse(0)
+                                    + a.metric("whisul_bridge_prompts_queued").orElse(0)
+                            >= 5);
             long submittedAtFreeze = totalSubmissions(ids);
             a.freeze();
             // past a's session timeout (10 s): b takes a's partitions, resumes its jobs and submits its intents
