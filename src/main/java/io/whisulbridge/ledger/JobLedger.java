@@ -89,39 +89,27 @@ public class JobLedger {
     }
 
     private Uni<Void> recordPrompt(Job job, LedgerEntry.State state) {
+        return recordPrompt(job, state, null, null);
+    }
+
+    public Uni<Void> recordSubmitted(Job job) {
+        return recordPrompt(
+                job, LedgerEntry.State.SUBMITTED, job.jobId(), job.acceptedAt().toString());
+    }
+
+    /** An entry that carries the prompt, so that a new owner can carry the request on from it alone. */
+    private Uni<Void> recordPrompt(Job job, LedgerEntry.State state, String jobId, String acceptedAt) {
         PromptEvent event = job.event();
         return write(
                 job,
                 new LedgerEntry(
                         event.requestId(),
                         state,
-                        null,
+                        jobId,
                         event.prompt(),
                         event.metadata(),
                         event.traceparent(),
-                        null,
-                        null,
-                        Instant.now().toString(),
-                        null,
-                        null,
-                        null,
-                        null,
-                        event.callbackUrl(),
-                        event.tenant()));
-    }
-
-    public Uni<Void> recordSubmitted(Job job) {
-        PromptEvent event = job.event();
-        return write(
-                job,
-                new LedgerEntry(
-                        event.requestId(),
-                        LedgerEntry.State.SUBMITTED,
-                        job.jobId(),
-                        event.prompt(),
-                        event.metadata(),
-                        event.traceparent(),
-                        job.acceptedAt().toString(),
+                        acceptedAt,
                         null,
                         Instant.now().toString(),
                         null,
