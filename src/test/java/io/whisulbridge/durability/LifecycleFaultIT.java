@@ -316,8 +316,10 @@ class LifecycleFaultIT {
                         Map.of());
             }
             boolean allSongs = awaitQuietly(Duration.ofSeconds(45), () -> {
-                Map<String, Integer> songs = counts(ids).songsByKey;
-                return ids.stream().allMatch(songs::containsKey);
+                Counts seen = counts(ids);
+                // (b)'s job runs as long as theirs, in random order: wait for its outcome too, not only theirs
+                return ids.stream().allMatch(seen.songsByKey::containsKey)
+                        && seen.allRecords.stream().anyMatch(r -> ceKey.equals(r.key()));
             });
             Counts counts = report("after an unreadable record and a CloudEvent with a bad time", ids);
             List<Scenario.TopicRecord> deadLetters = scenario.deadLetters();
